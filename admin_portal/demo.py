@@ -1,0 +1,131 @@
+"""Demo data for `make run`: an owner, three Taipei lots with real-world tariffs, gates, cars.
+
+Everything is looked up before it is created, so running it again adds nothing.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from lots.models import Lot
+from lots.services import create_lot
+from parking import services as parking
+from parking.models import Direction, Gate, ParkingSession
+from parking.photos import draw_vehicle_photo, store_photo
+from parking.plates import normalise_plate
+
+OWNER = ("owner", "openlot-demo")
+SUPERUSER = ("admin", "openlot-admin")
+
+# (name, address, lat, lng, capacity, tariff in minor units TWD, parked plates)
+LOTS = [
+    (
+        "Taipei Main Station Lot 台北車站停車場",
+        "No. 3, Beiping W. Rd., Zhongzheng Dist., Taipei",
+        25.04776, 121.51706, 30,
+        # "30元/時，全程以半小時計費": NT$30 an hour, billed per half hour.
+        {"free_minutes": 10, "unit_minutes": 30, "unit_price": 1500},
+        ["ABC-1234", "AKB-0168", "RAB-5566", "BXG-8020", "ALD-3021", "KLM-7788", "TDA-6391"],
+    ),
+    (
+        "Huashan 1914 Lot 華山停車場",
+        "No. 1, Sec. 1, Bade Rd., Zhongzheng Dist., Taipei",
+        25.04413, 121.52918, 20,
+        # First hour NT$30, then NT$15 per half hour, daily max NT$180.
+        {
+            "free_minutes": 15, "first_period_minutes": 60, "first_period_price": 3000,
+            "unit_minutes": 30, "unit_price": 1500, "daily_cap": 18000,
+        },
+        ["BEE-2046", "MRT-1688", "QAZ-5120", "EVA-0909", "ZOO-3321"],
+    ),
+    (
+        "Ximen Lot 西門停車場",
+        "No. 10, Emei St., Wanhua Dist., Taipei",
+        25.04212, 121.50792, 12,
+        {"unit_minutes": 60, "unit_price": 2000, "daily_cap": 20000},
+        ["SUN-8888", "LOL-1010", "GIG-6060"],
+    ),
+]  # fmt: skip
+
+COLOURS = [(200, 40, 40), (30, 90, 170), (235, 235, 235), (40, 40, 45), (150, 150, 160),
+           (220, 170, 30), (40, 120, 70)]  # fmt: skip
+
+
+@dataclass
+class DemoLot:
+    lot: Lot
+    entry_token: str
+    exit_token: str
+
+
+def demo_token(lot_number: int, direction: str) -> str:
+    # Fixed, so `make run` can print them every time; only for the demo database.
+    return f"olg_demo_lot{lot_number}_{direction}"
+
+
+def ensure_user(username: str, password: str, **flags):
+    user, created = get_user_model().objects.get_or_create(username=username, defaults=flags)
+    if created:
+        user.set_password(password)
+        user.save()
+    return user
+
+
+def ensure_gate(lot: Lot, direction: str, token: str) -> None:
+    name = "Entry 1" if direction == Direction.ENTRY else "Exit 1"
+    gate = Gate.objects.filter(lot=lot, name=name).first() or Gate(
+        lot=lot, name=name, direction=direction
+    )
+    gate.set_token(token)
+    gate.save()
+
+
+def park_demo_vehicles(lot: Lot, plates: list[str], now, rng: random.Random) -> None:
+    gate = Gate.objects.select_related("lot__tariff").get(lot=lot, direction=Direction.ENTRY)
+    for plate_as_read in plates:
+        plate = normalise_plate(plate_as_read)
+        if ParkingSession.objects.filter(lot=lot, plate=plate).exists():
+            continue
+        entered_at = now - timedelta(minutes=rng.randint(20, 6 * 60))
+        photo = store_photo(
+            draw_vehicle_photo(plate_as_read, colour=rng.choice(COLOURS)), "JPEG", now=entered_at
+        )
+        read = parking.PlateRead(
+            plate=plate,
+            plate_as_read=plate_as_read,
+            photo_url=photo.url,
+            photo_thumbnail=photo.thumbnail,
+        )
+        parking.admit_vehicle(gate, read, now=entered_at)
+
+
+@transaction.atomic
+def seed(now) -> list[DemoLot]:
+    owner = ensure_user(*OWNER, is_staff=True)
+    ensure_user(*SUPERUSER, is_staff=True, is_superuser=True)
+    rng = random.Random(1914)
+    demo_lots = []
+    for number, (name, address, lat, lng, capacity, tariff, plates) in enumerate(LOTS, 1):
+        lot = Lot.objects.filter(owner=owner, name=name).first()
+        created = lot is None
+        if created:
+            lot = create_lot(
+                owner=owner,
+                name=name,
+                address=address,
+                latitude=lat,
+                longitude=lng,
+                capacity=capacity,
+                **tariff,
+            )
+        tokens = {d: demo_token(number, d) for d in (Direction.ENTRY, Direction.EXIT)}
+        for direction, token in tokens.items():
+            ensure_gate(lot, direction, token)
+        if created:
+            park_demo_vehicles(lot, plates, now, rng)
+        lot.refresh_from_db()
+        demo_lots.append(DemoLot(lot, tokens[Direction.ENTRY], tokens[Direction.EXIT]))
+    return demo_lots

@@ -1,0 +1,109 @@
+"""The JSON API: one NinjaAPI, one OpenAPI document, errors shaped the same everywhere."""
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from lots.api import router as lots_router
+from parking.api import router as gates_router
+
+from .errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="OpenLot API",
+    version="1",
+    description=(
+        "Gate, kiosk and public API of OpenLot. Money is an integer in the currency's "
+        "minor unit (NT$20 is 2000 TWD). Every refusal carries a machine `code` and a "
+        "human `message`; gate responses also carry `open`."
+    ),
+    urls_namespace="api",
+)
+api.add_router("/gates", gates_router)
+api.add_router("/lots", lots_router)
+
+
+def error_response(request, status: int, code: str, message, errors=None, **extra):
+    body = {"code": code, "message": str(message), **extra}
+    if errors:
+        body["errors"] = errors
+    match = getattr(request, "resolver_match", None)
+    if match and (match.url_name or "").startswith("gate_"):
+        body = {"open": False, **body}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request, exc: ApiError):
+    return error_response(request, exc.status, exc.code, exc.message, **exc.extra)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ())[1:]) or "body",
+            "message": error.get("msg", ""),
+        }
+        for error in exc.errors
+    ]
+    return error_response(
+        request, 422, "invalid_request", _("The request has invalid or missing fields."), errors
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return error_response(
+        request,
+        401,
+        "unauthorized",
+        _("A valid gate token is required: Authorization: Bearer <token>."),
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return error_response(request, exc.status_code, "bad_request", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return error_response(request, 413, "body_too_large", _("The request body is too large."))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request, exc):
+    return error_response(request, 400, "bad_request", _("The request could not be read."))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request, exc):
+    logger.error("database unavailable: %s", exc)
+    return error_response(
+        request,
+        503,
+        "service_unavailable",
+        _("The parking system is temporarily unavailable. Please try again."),
+    )
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    logger.exception("unhandled API error")
+    return error_response(
+        request, 500, "internal_error", _("Something went wrong on our side. Please try again.")
+    )

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import path, re_path
+from django.views.static import serve
+
+from .api import api
+
+
+def media(request, path):
+    """Our own media (gate uploads, demo photos) when no CDN or object store serves it."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+def healthz(request):
+    """The process is up (for load balancers); says nothing about the database."""
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+if settings.SERVE_MEDIA:
+    prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", media, name="media"))

@@ -1,0 +1,86 @@
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from lots.models import default_currency
+from lots.money import to_minor
+from lots.services import create_lot
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a parking lot with its tariff. Prices are as printed on the sign, in the "
+        "lot's currency (--unit-price 15 is NT$15). Prints the new lot's id on the last line."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--lat", required=True, type=float, help="latitude (WGS84)")
+        parser.add_argument("--lng", required=True, type=float, help="longitude (WGS84)")
+        parser.add_argument("--capacity", required=True, type=int)
+        parser.add_argument("--owner", required=True, help="username; created if missing")
+        parser.add_argument("--address", default="")
+        parser.add_argument("--currency", default=None, help="ISO 4217 code (default TWD)")
+        parser.add_argument("--timezone", default=None, help="IANA zone (default Asia/Taipei)")
+        parser.add_argument("--free-minutes", type=int, default=0)
+        parser.add_argument("--first-period-minutes", type=int, default=0)
+        parser.add_argument("--first-period-price", type=Decimal, default=Decimal(0))
+        parser.add_argument("--unit-minutes", type=int, default=60)
+        parser.add_argument("--unit-price", type=Decimal, default=Decimal(0))
+        parser.add_argument("--daily-cap", type=Decimal, default=None)
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        currency = (options["currency"] or default_currency()).upper()
+        try:
+            prices = {
+                name: to_minor(options[name], currency)
+                for name in ("first_period_price", "unit_price")
+            }
+            daily_cap = options["daily_cap"]
+            prices["daily_cap"] = None if daily_cap is None else to_minor(daily_cap, currency)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["first_period_price"] and not options["first_period_minutes"]:
+            raise CommandError("--first-period-price needs --first-period-minutes.")
+
+        owner, created = get_user_model().objects.get_or_create(
+            username=options["owner"], defaults={"is_staff": True}
+        )
+        if created:
+            owner.set_unusable_password()
+            owner.save()
+            self.stdout.write(
+                f"Created owner {owner.username}; set a password with: "
+                f"python manage.py changepassword {owner.username}"
+            )
+        try:
+            lot = create_lot(
+                owner=owner,
+                name=options["name"],
+                address=options["address"],
+                latitude=options["lat"],
+                longitude=options["lng"],
+                capacity=options["capacity"],
+                currency=currency,
+                timezone=options["timezone"],
+                free_minutes=options["free_minutes"],
+                first_period_minutes=options["first_period_minutes"],
+                unit_minutes=options["unit_minutes"],
+                **prices,
+            )
+        except ValidationError as exc:
+            raise CommandError("; ".join(_messages(exc))) from exc
+        self.stdout.write(
+            f"Created lot {lot.name!r}: {lot.capacity} spaces, {lot.tariff.describe()}"
+        )
+        self.stdout.write(str(lot.pk))
+
+
+def _messages(exc: ValidationError):
+    if hasattr(exc, "message_dict"):
+        return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
+    return exc.messages

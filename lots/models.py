@@ -1,0 +1,163 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .money import format_money
+
+
+def validate_timezone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            _("%(name)s is not a known time zone."), params={"name": name}
+        ) from exc
+
+
+def default_currency() -> str:
+    return settings.DEFAULT_CURRENCY
+
+
+def default_timezone() -> str:
+    return settings.TIME_ZONE
+
+
+class Lot(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="lots",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    capacity = models.PositiveIntegerField(_("capacity"))
+    # Kept equal to the number of ParkingSessions in the lot by parking's
+    # services (a conditional UPDATE in the same transaction as the insert or
+    # delete); the check constraint below is the backstop.
+    occupied = models.PositiveIntegerField(_("occupied"), default=0, editable=False)
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default=default_timezone, validators=[validate_timezone]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # Where an imported lot came from (open data set and its id), for re-imports.
+    source = models.CharField(_("source"), max_length=50, blank=True)
+    source_id = models.CharField(_("source id"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("parking lot")
+        verbose_name_plural = _("parking lots")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="lot_lat_lng")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(occupied__gte=0) & Q(occupied__lte=F("capacity")),
+                name="lot_occupied_within_capacity",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source=""),
+                name="lot_unique_source_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def available(self) -> int:
+        return max(self.capacity - self.occupied, 0)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Tariff(models.Model):
+    """The rules printed on a lot's sign. Prices are in the lot's currency, minor units.
+
+    "First hour NT$30, then NT$15 per half hour, daily max NT$180" is
+    first_period_minutes=60, first_period_price=3000, unit_minutes=30,
+    unit_price=1500, daily_cap=18000.
+    """
+
+    lot = models.OneToOneField(
+        Lot, on_delete=models.CASCADE, related_name="tariff", verbose_name=_("lot")
+    )
+    free_minutes = models.PositiveIntegerField(
+        _("free minutes"),
+        default=0,
+        help_text=_("A stay of at most this many minutes is free."),
+    )
+    first_period_minutes = models.PositiveIntegerField(
+        _("first period (minutes)"),
+        default=0,
+        help_text=_("Length of a first period with its own price; 0 for none."),
+    )
+    first_period_price = models.PositiveIntegerField(_("first period price"), default=0)
+    unit_minutes = models.PositiveIntegerField(
+        _("billing unit (minutes)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("Time after the first period is billed in these units, rounded up."),
+    )
+    unit_price = models.PositiveIntegerField(_("price per unit"), default=0)
+    daily_cap = models.PositiveIntegerField(
+        _("daily maximum"),
+        null=True,
+        blank=True,
+        help_text=_("Most a vehicle pays per calendar day in the lot's time zone; empty for none."),
+    )
+
+    class Meta:
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_minutes__gte=1), name="tariff_unit_positive"),
+            models.CheckConstraint(
+                condition=Q(first_period_minutes__gt=0) | Q(first_period_price=0),
+                name="tariff_first_period_price_needs_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        """The sign in words, e.g. "First 60 min NT$30, then NT$15 per 30 min, daily max NT$180"."""
+        currency = self.lot.currency
+        parts = []
+        if self.free_minutes:
+            parts.append(_("first %(minutes)s min free") % {"minutes": self.free_minutes})
+        if self.first_period_minutes:
+            parts.append(
+                _("first %(minutes)s min %(price)s")
+                % {
+                    "minutes": self.first_period_minutes,
+                    "price": format_money(self.first_period_price, currency),
+                }
+            )
+        unit = {"price": format_money(self.unit_price, currency), "minutes": self.unit_minutes}
+        if self.first_period_minutes:
+            parts.append(_("then %(price)s per %(minutes)s min") % unit)
+        else:
+            parts.append(_("%(price)s per %(minutes)s min") % unit)
+        if self.daily_cap is not None:
+            parts.append(
+                _("daily max %(price)s") % {"price": format_money(self.daily_cap, currency)}
+            )
+        return ", ".join(str(part) for part in parts)

@@ -1,0 +1,45 @@
+"""Money is an integer in the currency's minor unit (ISO 4217); NT$20 is 2000 TWD."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# ISO 4217 minor-unit exponents that differ from the usual 2.
+_EXPONENTS = {
+    "BHD": 3, "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3,
+    "JPY": 0, "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0,
+    "TND": 3, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+}  # fmt: skip
+_SYMBOLS = {"TWD": "NT$", "USD": "US$", "EUR": "€", "JPY": "¥", "GBP": "£", "HKD": "HK$"}
+
+
+def exponent(currency: str) -> int:
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+def to_minor(amount: Decimal | int | str, currency: str) -> int:
+    """A price as printed on a sign ("30", "12.50") in minor units.
+
+    Refuses negative amounts and fractions of a minor unit.
+    """
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise ValueError(f"{amount!r} is not an amount") from exc
+    minor = value.scaleb(exponent(currency))
+    if minor != minor.to_integral_value() or minor < 0:
+        raise ValueError(f"{amount} is not a non-negative amount in {currency}")
+    return int(minor)
+
+
+def to_major(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-exponent(currency))
+
+
+def format_money(minor: int, currency: str) -> str:
+    """NT$20, NT$12.50, US$3.10: whole amounts without decimals, as price signs print them."""
+    value = to_major(minor, currency)
+    places = exponent(currency)
+    if value == value.to_integral_value():
+        text = f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+    else:
+        text = f"{value.quantize(Decimal(1).scaleb(-places)):,}"
+    return f"{_SYMBOLS.get(currency.upper(), currency.upper() + ' ')}{text}"

@@ -1,0 +1,94 @@
+"""Lot operations. The occupancy counter changes only here, inside the caller's transaction."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+
+from .models import Lot, Tariff
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    occupied: int
+    capacity: int
+
+    @property
+    def available(self) -> int:
+        return max(self.capacity - self.occupied, 0)
+
+
+def _change_occupancy(lot_id: int, sql_change: str, sql_guard: str, now: datetime):
+    table = connection.ops.quote_name(Lot._meta.db_table)
+    # One statement that both checks and changes the counter: concurrent gates
+    # queue on the row, and a full lot changes no row at all.
+    sql = (
+        f"UPDATE {table} SET occupied = occupied {sql_change}, updated_at = %s "
+        f"WHERE id = %s AND {sql_guard} RETURNING occupied, capacity"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), lot_id])
+        row = cursor.fetchone()
+    return Occupancy(*row) if row else None
+
+
+def occupy_space(lot_id: int, *, now: datetime) -> Occupancy | None:
+    """Take one space if one is free; None when the lot is full. Call inside a transaction."""
+    assert connection.in_atomic_block, "occupy_space must run in the caller's transaction"
+    return _change_occupancy(lot_id, "+ 1", "occupied < capacity", now)
+
+
+def free_space(lot_id: int, *, now: datetime) -> Occupancy:
+    """Give one space back. Call inside the transaction that removes the vehicle."""
+    assert connection.in_atomic_block, "free_space must run in the caller's transaction"
+    occupancy = _change_occupancy(lot_id, "- 1", "occupied > 0", now)
+    if occupancy is None:
+        raise RuntimeError(f"lot {lot_id} has no occupied space to free")
+    return occupancy
+
+
+@transaction.atomic
+def create_lot(
+    *,
+    owner,
+    name: str,
+    latitude: float,
+    longitude: float,
+    capacity: int,
+    address: str = "",
+    currency: str | None = None,
+    timezone: str | None = None,
+    free_minutes: int = 0,
+    first_period_minutes: int = 0,
+    first_period_price: int = 0,
+    unit_minutes: int = 60,
+    unit_price: int = 0,
+    daily_cap: int | None = None,
+) -> Lot:
+    """Create a lot with its tariff (prices in minor units); ValidationError on bad values."""
+    lot = Lot(
+        owner=owner,
+        name=name,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        capacity=capacity,
+    )
+    if currency:
+        lot.currency = currency.upper()
+    if timezone:
+        lot.timezone = timezone
+    lot.full_clean()
+    lot.save()
+    tariff = Tariff(
+        lot=lot,
+        free_minutes=free_minutes,
+        first_period_minutes=first_period_minutes,
+        first_period_price=first_period_price,
+        unit_minutes=unit_minutes,
+        unit_price=unit_price,
+        daily_cap=daily_cap,
+    )
+    tariff.full_clean()
+    tariff.save()
+    return lot

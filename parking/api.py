@@ -1,0 +1,242 @@
+"""Gate API: the camera at each barrier posts what it read; we answer open or not."""
+
+import json
+
+import pydantic
+from django.conf import settings
+from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import Router, Status
+from ninja.security import HttpBearer
+
+from config.errors import ApiError, GateErrorOut
+from lots.money import format_money
+
+from . import services
+from .models import Direction, Gate, Outcome
+from .photos import InvalidPhoto, StoredPhoto, store_uploaded_photo, validate_photo_url
+from .plates import InvalidPlate, normalise_plate
+from .schemas import EntryIn, ExitIn, GateDecisionOut
+
+router = Router(tags=["gates"])
+
+STATUS = {
+    Outcome.ENTERED: 201,
+    Outcome.ALREADY_INSIDE: 200,
+    Outcome.FULL: 409,
+    Outcome.LOT_CLOSED: 409,
+    Outcome.EXIT_GRANTED: 200,
+    Outcome.PAYMENT_REQUIRED: 402,
+    Outcome.NO_ENTRY_RECORD: 404,
+}
+MESSAGES = {
+    Outcome.ENTERED: gettext_lazy("Welcome"),
+    Outcome.ALREADY_INSIDE: gettext_lazy("Welcome"),
+    Outcome.FULL: gettext_lazy("Parking full"),
+    Outcome.LOT_CLOSED: gettext_lazy("Parking closed"),
+    Outcome.EXIT_GRANTED: gettext_lazy("Thank you, drive safely"),
+    Outcome.PAYMENT_REQUIRED: gettext_lazy("Please pay %(amount)s at the kiosk"),
+    Outcome.NO_ENTRY_RECORD: gettext_lazy("No entry record for this plate"),
+}
+
+
+class GateToken(HttpBearer):
+    """Bearer token of a gate; the token decides the lot and the direction."""
+
+    def __init__(self, direction: str):
+        super().__init__()
+        self.direction = direction
+
+    def authenticate(self, request: HttpRequest, token: str) -> Gate | None:
+        if not token or len(token) > 200:
+            return None
+        gate = services.authenticate_gate(token, now=timezone.now())
+        if gate is None:
+            return None
+        if gate.revoked_at is not None:
+            raise ApiError(401, "token_revoked", _("This gate's token has been revoked."))
+        if gate.direction != self.direction:
+            raise ApiError(
+                403,
+                "wrong_direction",
+                _("This token belongs to an %(direction)s gate.")
+                % {"direction": gate.get_direction_display()},
+            )
+        return gate
+
+
+def _form_payload(request: HttpRequest, schema):
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.PHOTO_MAX_BYTES + 64 * 1024:
+        raise ApiError(413, "body_too_large", _("The request body is too large."))
+    try:
+        data, upload = request.POST.dict(), request.FILES.get("photo")
+    except MultiPartParserError as exc:
+        raise ApiError(400, "malformed_body", _("The multipart body could not be read.")) from exc
+    return _validated(schema, {k: v for k, v in data.items() if v != ""}), upload
+
+
+def _json_payload(request: HttpRequest, schema):
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.GATE_JSON_MAX_BYTES:
+        raise ApiError(413, "body_too_large", _("The request body is too large."))
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_json", _("The body is not valid JSON.")) from exc
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid_request", _("The body must be a JSON object."))
+    return _validated(schema, data), None
+
+
+def _validated(schema, data: dict):
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in error["loc"]) or "body", "message": error["msg"]}
+            for error in exc.errors()
+        ]
+        raise ApiError(
+            422,
+            "invalid_request",
+            _("The request has invalid or missing fields."),
+            errors=errors,
+        ) from exc
+
+
+def read_gate_payload(request: HttpRequest, schema):
+    """The validated body (JSON, or multipart with a `photo` file) and the upload, if any."""
+    content_type = request.content_type or ""
+    if content_type == "multipart/form-data":
+        return _form_payload(request, schema)
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return _json_payload(request, schema)
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        _("Send the body as application/json (or multipart/form-data with a photo)."),
+    )
+
+
+def plate_read(payload, *, photo_url: str = "", photo: StoredPhoto | None = None):
+    try:
+        plate = normalise_plate(payload.plate)
+    except InvalidPlate as exc:
+        raise ApiError(422, "invalid_plate", exc.message) from exc
+    return services.PlateRead(
+        plate=plate,
+        plate_as_read=payload.plate,
+        read_id=payload.read_id,
+        photo_url=photo.url if photo else photo_url,
+        photo_thumbnail=photo.thumbnail if photo else "",
+    )
+
+
+def respond(decision: services.GateDecision):
+    amount_due = decision.amount_due
+    display = format_money(amount_due, decision.currency) if amount_due is not None else None
+    message = MESSAGES[decision.outcome]
+    if decision.outcome == Outcome.PAYMENT_REQUIRED:
+        message = message % {"amount": display}
+    body = GateDecisionOut(
+        open=decision.opened,
+        code=decision.outcome.value,
+        message=str(message),
+        plate=decision.plate,
+        session_id=decision.session_id,
+        available=decision.available,
+        amount_due=amount_due,
+        amount_due_display=display,
+        currency=decision.currency,
+    )
+    return Status(STATUS[decision.outcome], body)
+
+
+def _request_body_doc(schema, *, with_photo: bool) -> dict:
+    json_schema = schema.model_json_schema()
+    content = {"application/json": {"schema": json_schema}}
+    if with_photo:
+        form_schema = {
+            **json_schema,
+            "properties": {
+                **json_schema["properties"],
+                "photo": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": "JPEG, PNG or WebP, at most 5 MB and 4,096 px a side; "
+                    "used instead of photo_url.",
+                },
+            },
+        }
+        content["multipart/form-data"] = {"schema": form_schema}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+GATE_ERRORS = {
+    400: GateErrorOut,
+    401: GateErrorOut,
+    403: GateErrorOut,
+    413: GateErrorOut,
+    415: GateErrorOut,
+    422: GateErrorOut,
+    503: GateErrorOut,
+}
+
+
+@router.post(
+    "/entry",
+    auth=GateToken(Direction.ENTRY),
+    url_name="gate_entry",
+    summary="A vehicle at an entry gate",
+    response={201: GateDecisionOut, 200: GateDecisionOut, 409: GateDecisionOut, **GATE_ERRORS},
+    openapi_extra=_request_body_doc(EntryIn, with_photo=True),
+)
+def entry(request: HttpRequest):
+    """201 `entered` (open), 200 `already_inside` (open again, counted once), 409 `full`."""
+    payload, upload = read_gate_payload(request, EntryIn)
+    now = timezone.now()
+    try:
+        photo_url = validate_photo_url(payload.photo_url) if payload.photo_url else ""
+        read = plate_read(payload, photo_url=photo_url)
+        photo = store_uploaded_photo(upload, now=now) if upload is not None else None
+    except InvalidPhoto as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
+    if photo is None:
+        return respond(decide(services.admit_vehicle, request.auth, read, now))
+    decision = None
+    try:
+        decision = decide(
+            services.admit_vehicle, request.auth, plate_read(payload, photo=photo), now
+        )
+    finally:
+        # An uploaded photo is kept only with the vehicle it admitted.
+        if decision is None or decision.outcome != Outcome.ENTERED or decision.replayed:
+            photo.delete()
+    return respond(decision)
+
+
+def decide(service, gate: Gate, read: services.PlateRead, now) -> services.GateDecision:
+    try:
+        return service(gate, read, now=now)
+    except services.ReadIdReused as exc:
+        raise ApiError(
+            422, "read_id_reused", _("This read_id was already used for another plate.")
+        ) from exc
+
+
+@router.post(
+    "/exit",
+    auth=GateToken(Direction.EXIT),
+    url_name="gate_exit",
+    summary="A vehicle at an exit gate",
+    response={200: GateDecisionOut, 402: GateDecisionOut, 404: GateDecisionOut, **GATE_ERRORS},
+    openapi_extra=_request_body_doc(ExitIn, with_photo=False),
+)
+def exit_(request: HttpRequest):
+    """200 `exit_granted` (open, space freed), 402 `payment_required`, 404 `no_entry_record`."""
+    payload, _upload = read_gate_payload(request, ExitIn)
+    return respond(
+        decide(services.release_vehicle, request.auth, plate_read(payload), timezone.now())
+    )

@@ -1,0 +1,132 @@
+"""Parking fees: a pure function of a tariff and a period.
+
+How a sign is read (the usual rules of Taiwanese lots):
+
+* Free minutes are a grace period: a stay of at most `free_minutes` costs
+  nothing; a longer one is charged from its start. They apply to the first
+  period of a stay only, not to a period that restarts after a paid car
+  overstayed its exit window.
+* The optional first period ("first hour NT$30") is charged whole as soon as
+  it starts. After it, time is billed in units rounded up ("NT$15 per half
+  hour"): one second into a unit costs the whole unit.
+* The daily cap limits what one calendar day costs, in the lot's time zone,
+  the day turning at 00:00. Each started block (first period or unit) counts
+  on the day it starts.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class TariffRules:
+    """A tariff's numbers (prices in minor units) and the time zone its days turn in."""
+
+    timezone: ZoneInfo
+    unit_minutes: int
+    unit_price: int
+    free_minutes: int = 0
+    first_period_minutes: int = 0
+    first_period_price: int = 0
+    daily_cap: int | None = None
+
+    def __post_init__(self):
+        if self.unit_minutes < 1:
+            raise ValueError("unit_minutes must be at least 1")
+
+    @classmethod
+    def for_lot(cls, lot) -> "TariffRules":
+        tariff = lot.tariff
+        return cls(
+            timezone=lot.zone,
+            unit_minutes=tariff.unit_minutes,
+            unit_price=tariff.unit_price,
+            free_minutes=tariff.free_minutes,
+            first_period_minutes=tariff.first_period_minutes,
+            first_period_price=tariff.first_period_price,
+            daily_cap=tariff.daily_cap,
+        )
+
+
+@dataclass(frozen=True)
+class FeeDay:
+    """What one calendar day of a stay costs."""
+
+    day: date
+    first_period: bool  # the first period started on this day
+    units: int  # billing units started on this day
+    subtotal: int  # before the daily cap
+    amount: int  # after the daily cap
+
+    @property
+    def capped(self) -> bool:
+        return self.amount < self.subtotal
+
+
+@dataclass(frozen=True)
+class Fee:
+    amount: int
+    start: datetime
+    end: datetime
+    free: bool  # within the free minutes
+    days: tuple[FeeDay, ...] = ()
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+def _local_days(start: datetime, end: datetime, zone: ZoneInfo):
+    """(date, day start, day end) for each calendar day in `zone` that [start, end) touches."""
+    day = start.astimezone(zone).date()
+    last = (end - _MICROSECOND).astimezone(zone).date()
+    while day <= last:
+        following = day + timedelta(days=1)
+        yield (
+            day,
+            datetime.combine(day, time(0), tzinfo=zone),
+            datetime.combine(following, time(0), tzinfo=zone),
+        )
+        day = following
+
+
+def _units_started(origin: datetime, unit: timedelta, begin: datetime, end: datetime) -> int:
+    """How many of the units origin + k*unit (k >= 0) start in [begin, end)."""
+    begin = max(begin, origin)
+    if end <= begin:
+        return 0
+    unit_us = unit // _MICROSECOND
+    return _ceil_div((end - origin) // _MICROSECOND, unit_us) - _ceil_div(
+        (begin - origin) // _MICROSECOND, unit_us
+    )
+
+
+def calculate_fee(
+    tariff: TariffRules, start: datetime, end: datetime, *, free_minutes_apply: bool = True
+) -> Fee:
+    """What parking from `start` to `end` costs under `tariff`, with a per-day breakdown."""
+    # In UTC, arithmetic is elapsed time; in a zone with DST it would be wall-clock time.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if end <= start or (
+        free_minutes_apply and end - start <= timedelta(minutes=tariff.free_minutes)
+    ):
+        return Fee(amount=0, start=start, end=end, free=True)
+
+    first_period = timedelta(minutes=tariff.first_period_minutes)
+    units_from = start + first_period
+    unit = timedelta(minutes=tariff.unit_minutes)
+    days = []
+    for day, day_start, day_end in _local_days(start, end, tariff.timezone):
+        has_first_period = bool(first_period) and day_start <= start < day_end
+        units = _units_started(units_from, unit, max(day_start, start), min(day_end, end))
+        subtotal = units * tariff.unit_price + (
+            tariff.first_period_price if has_first_period else 0
+        )
+        amount = subtotal if tariff.daily_cap is None else min(subtotal, tariff.daily_cap)
+        days.append(FeeDay(day, has_first_period, units, subtotal, amount))
+    return Fee(
+        amount=sum(d.amount for d in days), start=start, end=end, free=False, days=tuple(days)
+    )

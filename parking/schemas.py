@@ -1,0 +1,42 @@
+from uuid import UUID
+
+from ninja import Field, Schema
+
+PLATE_HELP = (
+    "The plate as the camera read it. Normalised with Unicode NFKC, upper-cased, spaces, "
+    "dashes and dots removed; 2-10 letters and digits remain (`ABC-1234`, `abc 1234` and "
+    "`ＡＢＣ－１２３４` are one plate)."
+)
+READ_ID_HELP = (
+    "The gate's own UUID for this plate read. A retry with the same read_id gets the first "
+    "answer again and changes nothing."
+)
+
+
+class ExitIn(Schema):
+    plate: str = Field(..., max_length=64, description=PLATE_HELP)
+    read_id: UUID | None = Field(None, description=READ_ID_HELP)
+
+
+class EntryIn(ExitIn):
+    photo_url: str | None = Field(
+        None,
+        max_length=2000,
+        description="http(s) URL of the gate's photo of the vehicle (never fetched by us).",
+    )
+
+
+class GateDecisionOut(Schema):
+    open: bool = Field(..., description="Whether the gate should open.")
+    code: str = Field(
+        ...,
+        description="entered, already_inside, full, lot_closed, exit_granted, "
+        "payment_required or no_entry_record",
+    )
+    message: str = Field(..., description="What the gate's display should say.")
+    plate: str
+    session_id: UUID | None = None
+    available: int | None = Field(None, description="Free spaces in the lot after the decision.")
+    amount_due: int | None = Field(None, description="Minor units of `currency` (NT$20 = 2000).")
+    amount_due_display: str | None = None
+    currency: str | None = None

@@ -1,0 +1,98 @@
+"""Bad input gets a clear JSON error with a code, and changes nothing."""
+
+import pytest
+
+from lots.models import Lot
+from parking.models import GateEvent, ParkingSession
+
+
+@pytest.fixture
+def post(client, entry_gate):
+    def post(body, content_type="application/json"):
+        return client.post(
+            "/api/gates/entry",
+            data=body,
+            content_type=content_type,
+            headers={"Authorization": f"Bearer {entry_gate.token}"},
+        )
+
+    return post
+
+
+def assert_nothing_changed(lot):
+    assert not ParkingSession.objects.exists()
+    assert not GateEvent.objects.exists()
+    assert Lot.objects.get(pk=lot.pk).occupied == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{not json", 400, "malformed_json"),
+        (b'{"plate": "\xff\xfe"}', 400, "malformed_json"),
+        (b"   ", 400, "malformed_json"),
+        (b'["ABC-1234"]', 422, "invalid_request"),
+        (b"{}", 422, "invalid_request"),
+        (b'{"plate": 1234}', 422, "invalid_request"),
+        (b'{"plate": null}', 422, "invalid_request"),
+        (b'{"plate": "ABC-1234", "read_id": "not-a-uuid"}', 422, "invalid_request"),
+        (b'{"plate": "A"}', 422, "invalid_plate"),
+        (b'{"plate": "<script>alert(1)</script>"}', 422, "invalid_plate"),
+        (b'{"plate": "ABC\\u00001234"}', 422, "invalid_plate"),
+        (b'{"plate": "ABC-1234", "photo_url": "javascript:alert(1)"}', 422, "invalid_photo_url"),
+        (b'{"plate": "ABC-1234", "photo_url": "ftp://cam/1.jpg"}', 422, "invalid_photo_url"),
+        (b'{"plate": "ABC-1234", "photo_url": "https://"}', 422, "invalid_photo_url"),
+        (b'{"plate": "ABC-1234", "photo_url": "https://a b/c.jpg"}', 422, "invalid_photo_url"),
+    ],
+)
+def test_it_refuses_bad_bodies_with_a_code_and_a_message(post, lot, body, status, code):
+    response = post(body)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json()["open"] is False
+    assert response.json()["code"] == code
+    assert response.json()["message"]
+    assert_nothing_changed(lot)
+
+
+def test_it_says_which_field_is_wrong(post, lot):
+    response = post(b'{"plate": 1234}')
+
+    assert response.json()["errors"] == [
+        {"field": "plate", "message": "Input should be a valid string"}
+    ]
+
+
+def test_a_photo_url_may_be_2000_characters_and_no_more(post, lot):
+    base = "https://cam.example/"
+    assert (
+        post({"plate": "AAA-1111", "photo_url": base + "a" * (2000 - len(base))}).status_code == 201
+    )
+    response = post({"plate": "BBB-2222", "photo_url": base + "a" * (2001 - len(base))})
+    assert response.status_code == 422
+    assert response.json()["code"] in ("invalid_photo_url", "invalid_request")
+
+
+def test_it_refuses_a_huge_body(post, lot):
+    response = post(b'{"plate": "ABC-1234", "pad": "' + b"x" * 100_000 + b'"}')
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+    assert_nothing_changed(lot)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_it_refuses_other_content_types(post, lot, content_type):
+    response = post(b'{"plate": "ABC-1234"}', content_type=content_type)
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert_nothing_changed(lot)
+
+
+def test_get_is_not_a_gate_call(client, entry_gate):
+    response = client.get(
+        "/api/gates/entry", headers={"Authorization": f"Bearer {entry_gate.token}"}
+    )
+    assert response.status_code == 405

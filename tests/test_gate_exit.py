@@ -1,0 +1,124 @@
+"""POST /api/gates/exit: open for a paid (or nothing-due) car and free its space."""
+
+from datetime import timedelta
+
+from lots.models import Lot
+from parking.models import GateEvent, ParkingSession
+from parking.services import grant_exit
+
+
+def occupied(lot):
+    return Lot.objects.get(pk=lot.pk).occupied
+
+
+def test_an_unknown_plate_has_no_entry_record(gates, exit_gate, lot):
+    response = gates.leave(exit_gate, "ZZZ-9999")
+
+    assert response.status_code == 404
+    body = response.json()
+    assert body["open"] is False
+    assert body["code"] == "no_entry_record"
+    assert body["message"] == "No entry record for this plate"
+    assert GateEvent.objects.get().outcome == "no_entry_record"
+
+
+def test_an_unpaid_car_is_asked_to_pay_the_amount_due(gates, entry_gate, exit_gate, lot, clock):
+    gates.enter(entry_gate, "ABC-1234")
+    clock.advance(minutes=40)
+
+    response = gates.leave(exit_gate, "ABC-1234")
+
+    assert response.status_code == 402
+    body = response.json()
+    assert body["open"] is False
+    assert body["code"] == "payment_required"
+    assert body["amount_due"] == 3000
+    assert body["currency"] == "TWD"
+    assert body["amount_due_display"] == "NT$30"
+    assert body["message"] == "Please pay NT$30 at the kiosk"
+    assert ParkingSession.objects.filter(plate="ABC1234").exists()
+    assert occupied(lot) == 1
+    event = GateEvent.objects.filter(direction="exit").get()
+    assert (event.outcome, event.amount_due, event.currency) == ("payment_required", 3000, "TWD")
+
+
+def test_a_car_within_the_free_minutes_leaves_without_paying(
+    gates, entry_gate, exit_gate, lot, clock
+):
+    gates.enter(entry_gate, "ABC-1234")
+    clock.advance(minutes=10)
+
+    response = gates.leave(exit_gate, "ABC-1234")
+
+    assert response.status_code == 200
+    assert response.json()["open"] is True
+    assert response.json()["code"] == "exit_granted"
+    assert response.json()["available"] == 20
+    assert not ParkingSession.objects.exists()
+    assert occupied(lot) == 0
+
+
+def test_a_paid_car_leaves_and_frees_its_space(gates, entry_gate, exit_gate, lot, clock):
+    session_id = gates.enter(entry_gate, "ABC-1234").json()["session_id"]
+    clock.advance(hours=2)
+    grant_exit(session_id, clock.now() + timedelta(minutes=15), now=clock.now())
+    clock.advance(minutes=5)
+
+    response = gates.leave(exit_gate, "ABC-1234")
+
+    assert response.status_code == 200
+    assert response.json()["code"] == "exit_granted"
+    assert response.json()["session_id"] == session_id
+    assert not ParkingSession.objects.exists()
+    assert occupied(lot) == 0
+    assert GateEvent.objects.filter(outcome="exit_granted", session_id=session_id).count() == 1
+
+
+def test_a_misread_plate_finds_the_one_car_it_can_be(gates, entry_gate, exit_gate, lot):
+    gates.enter(entry_gate, "ABC-1234")
+
+    response = gates.leave(exit_gate, "A8C-I234")
+
+    assert response.status_code == 200
+    assert response.json()["code"] == "exit_granted"
+    assert response.json()["plate"] == "ABC1234"
+    assert not ParkingSession.objects.exists()
+
+
+def test_a_misread_that_fits_two_cars_opens_for_neither(gates, entry_gate, exit_gate, lot):
+    gates.enter(entry_gate, "ABC-1234")
+    gates.enter(entry_gate, "A8C-1234")
+
+    response = gates.leave(exit_gate, "ABC-I234")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "no_entry_record"
+    assert ParkingSession.objects.count() == 2
+
+
+def test_an_exact_plate_wins_over_its_look_alikes(gates, entry_gate, exit_gate, lot):
+    gates.enter(entry_gate, "ABC-1234")
+    gates.enter(entry_gate, "A8C-1234")
+
+    response = gates.leave(exit_gate, "A8C-1234")
+
+    assert response.json()["plate"] == "A8C1234"
+    assert list(ParkingSession.objects.values_list("plate", flat=True)) == ["ABC1234"]
+
+
+def test_a_car_of_another_lot_is_unknown_here(gates, exit_gate, other_lot):
+    from .conftest import make_gate
+
+    gates.enter(make_gate(other_lot, "entry"), "ABC-1234")
+
+    response = gates.leave(exit_gate, "ABC-1234")
+
+    assert response.status_code == 404
+    assert ParkingSession.objects.filter(lot=other_lot).count() == 1
+
+
+def test_cars_leave_a_closed_lot(gates, entry_gate, exit_gate, lot):
+    gates.enter(entry_gate, "ABC-1234")
+    Lot.objects.filter(pk=lot.pk).update(is_active=False)
+
+    assert gates.leave(exit_gate, "ABC-1234").json()["code"] == "exit_granted"

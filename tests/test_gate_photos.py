@@ -1,0 +1,116 @@
+"""Gates that cannot host photos upload them with the entry (multipart)."""
+
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from lots.models import Lot
+from parking.models import ParkingSession
+
+
+def image_bytes(image_format="JPEG", size=(800, 600), mode="RGB"):
+    buffer = io.BytesIO()
+    Image.new(mode, size, "white").save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def upload(client, gate, content, name="car.jpg", plate="ABC-1234"):
+    return client.post(
+        "/api/gates/entry",
+        data={"plate": plate, "photo": _file(content, name)},
+        headers={"Authorization": f"Bearer {gate.token}"},
+    )
+
+
+def _file(content, name):
+    handle = io.BytesIO(content)
+    handle.name = name
+    return handle
+
+
+def stored_files(settings):
+    root = settings.MEDIA_ROOT
+    return (
+        sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    )
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_an_uploaded_photo_is_stored_with_a_thumbnail(client, entry_gate, settings, image_format):
+    response = upload(client, entry_gate, image_bytes(image_format))
+
+    assert response.status_code == 201
+    session = ParkingSession.objects.get()
+    assert session.photo_url.startswith(settings.MEDIA_URL + "photos/")
+    name = session.photo_url.removeprefix(settings.MEDIA_URL)
+    with default_storage.open(name) as photo:
+        assert Image.open(photo).size == (800, 600)
+    with session.photo_thumbnail.open() as thumbnail:
+        assert max(Image.open(thumbnail).size) == settings.PHOTO_THUMBNAIL_SIDE
+    assert session.photo_thumbnail_url.startswith(settings.MEDIA_URL)
+
+
+def test_the_stored_photo_is_served(client, entry_gate):
+    upload(client, entry_gate, image_bytes())
+    session = ParkingSession.objects.get()
+
+    response = client.get(session.photo_thumbnail_url)
+    content = b"".join(response.streaming_content)
+    response.close()
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(content)).format == "JPEG"
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"this is not an image", "invalid_photo"),
+        (image_bytes("GIF", mode="P"), "invalid_photo"),
+        (image_bytes("JPEG")[:400], "invalid_photo"),
+        (image_bytes("PNG", size=(4097, 10)), "photo_too_large"),
+        # A bomb: tiny on the wire, 400 million pixels once decoded.
+        (image_bytes("PNG", size=(20000, 20000), mode="1"), "photo_too_large"),
+    ],
+)
+def test_what_is_not_a_usable_photo_is_refused(client, entry_gate, lot, settings, content, code):
+    response = upload(client, entry_gate, content)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == code
+    assert response.json()["open"] is False
+    assert not ParkingSession.objects.exists()
+    assert Lot.objects.get(pk=lot.pk).occupied == 0
+    assert stored_files(settings) == []
+
+
+def test_a_photo_over_the_size_limit_is_refused(client, entry_gate, settings):
+    settings.PHOTO_MAX_BYTES = 10_000
+
+    response = upload(client, entry_gate, bytes(10_001))
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "photo_too_large"
+    assert stored_files(settings) == []
+
+
+def test_a_photo_is_not_kept_when_the_car_is_not_admitted(client, entry_gate, lot, settings):
+    Lot.objects.filter(pk=lot.pk).update(capacity=0)
+
+    response = upload(client, entry_gate, image_bytes())
+
+    assert response.status_code == 409
+    assert stored_files(settings) == []
+
+
+def test_a_re_read_keeps_the_first_photo(client, entry_gate, settings):
+    upload(client, entry_gate, image_bytes())
+    first = stored_files(settings)
+
+    response = upload(client, entry_gate, image_bytes())
+
+    assert response.json()["code"] == "already_inside"
+    assert stored_files(settings) == first

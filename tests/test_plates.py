@@ -1,0 +1,51 @@
+import pytest
+
+from parking.plates import InvalidPlate, normalise_plate, ocr_key
+
+
+@pytest.mark.parametrize(
+    "text", ["ABC-1234", "abc 1234", "ＡＢＣ－１２３４", " abc.1234 ", "Abc_1234"]
+)
+def test_one_plate_however_it_is_written(text):
+    assert normalise_plate(text) == "ABC1234"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "-",
+        "A",
+        "ABCDEFGHIJK",
+        "AB<script>",
+        "AB'; DROP",
+        "AB\x00CD",
+        "AB\u200bCD",
+        "🚗AB",
+    ],
+)
+def test_what_cannot_be_a_plate_is_refused_with_a_reason(text):
+    with pytest.raises(InvalidPlate) as refused:
+        normalise_plate(text)
+    assert refused.value.message
+
+
+def test_plates_from_other_scripts_are_letters_too():
+    assert normalise_plate("品川 330 あ 12-34") == "品川330あ1234"
+
+
+def test_non_text_is_refused():
+    with pytest.raises(InvalidPlate):
+        normalise_plate(1234)
+
+
+def test_ocr_look_alikes_fold_together():
+    assert ocr_key("ABC1234") == ocr_key("A8C1234") == ocr_key("ABCI234") == ocr_key("ABCL234")
+    assert ocr_key("ODQ0") == "0000"
+    assert ocr_key("SGZB") == "5628"
+
+
+def test_different_characters_stay_apart():
+    assert ocr_key("ABC1234") != ocr_key("ABC1235")
+    assert ocr_key("ABC1234") != ocr_key("XBC1234")
