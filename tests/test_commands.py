@@ -1,0 +1,168 @@
+"""Provisioning from the shell: create_lot, create_gate, simulate_gate, seed_demo."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from lots.models import Lot
+from parking.models import Gate, GateEvent, ParkingSession, hash_token
+
+
+def run(*args) -> list[str]:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue().strip().splitlines()
+
+
+def test_create_lot_prints_the_new_lots_id_last_and_creates_its_owner(db):
+    lines = run(
+        "create_lot", "--name", "Zhongshan", "--lat", "25.05", "--lng", "121.52",
+        "--capacity", "80", "--owner", "carol", "--address", "8 Nanjing W. Rd",
+        "--free-minutes", "15", "--first-period-minutes", "60", "--first-period-price", "30",
+        "--unit-minutes", "30", "--unit-price", "15", "--daily-cap", "180",
+    )  # fmt: skip
+
+    lot = Lot.objects.get(pk=int(lines[-1]))
+    assert (lot.name, lot.address, lot.capacity, lot.occupied) == (
+        "Zhongshan",
+        "8 Nanjing W. Rd",
+        80,
+        0,
+    )
+    assert (lot.latitude, lot.longitude, lot.currency) == (25.05, 121.52, "TWD")
+    assert lot.owner.username == "carol"
+    assert lot.owner.is_staff
+    tariff = lot.tariff
+    assert (tariff.free_minutes, tariff.first_period_minutes, tariff.first_period_price) == (
+        15, 60, 3000,
+    )  # fmt: skip
+    assert (tariff.unit_minutes, tariff.unit_price, tariff.daily_cap) == (30, 1500, 18000)
+    assert "first 60 min NT$30, then NT$15 per 30 min, daily max NT$180" in lines[-2]
+
+
+def test_create_lot_reuses_an_existing_owner(owner):
+    run(
+        "create_lot",
+        "--name",
+        "A",
+        "--lat",
+        "25",
+        "--lng",
+        "121",
+        "--capacity",
+        "5",
+        "--owner",
+        "alice",
+    )
+    assert get_user_model().objects.filter(username="alice").count() == 1
+    assert Lot.objects.get(name="A").owner == owner
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--capacity", "-3"], "capacity"),
+        (["--lat", "95"], "latitude"),
+        (["--unit-price", "1.234"], "not a non-negative amount"),
+        (["--timezone", "Mars/Olympus"], "time zone"),
+        (["--first-period-price", "30"], "--first-period-minutes"),
+    ],
+)
+def test_create_lot_refuses_bad_values_and_creates_nothing(db, args, message):
+    base = {"--name": "Bad", "--lat": "25", "--lng": "121", "--capacity": "5", "--owner": "dave"}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    with pytest.raises(CommandError, match=message):
+        run("create_lot", *[item for pair in base.items() for item in pair])
+    assert not Lot.objects.exists()
+
+
+def test_create_gate_prints_a_working_token_last_and_stores_only_its_hash(lot, client):
+    lines = run("create_gate", "--lot", str(lot.pk), "--direction", "entry", "--name", "North")
+
+    token = lines[-1]
+    gate = Gate.objects.get(lot=lot, name="North")
+    assert gate.direction == "entry"
+    assert gate.token_hash == hash_token(token)
+    assert not Gate.objects.filter(token_hash=token).exists()
+    response = client.post(
+        "/api/gates/entry",
+        data={"plate": "ABC-1234"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201
+
+
+def test_create_gate_refuses_an_unknown_lot(db):
+    with pytest.raises(CommandError, match="no lot with id 4242"):
+        run("create_gate", "--lot", "4242", "--direction", "entry", "--name", "North")
+
+
+def test_create_gate_refuses_a_duplicate_name(lot):
+    run("create_gate", "--lot", str(lot.pk), "--direction", "entry", "--name", "North")
+    with pytest.raises(CommandError):
+        run("create_gate", "--lot", str(lot.pk), "--direction", "exit", "--name", "North")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simulate_gate_posts_over_http_and_prints_the_decision(live_server, entry_gate, exit_gate):
+    entered = run(
+        "simulate_gate", "--url", live_server.url, "--token", entry_gate.token,
+        "--plate", "abc-1234", "--photo-url", "https://cam.example/1.jpg",
+    )  # fmt: skip
+    assert entered[0].startswith("OPEN  Welcome  [201 entered]")
+    assert ParkingSession.objects.get().photo_url == "https://cam.example/1.jpg"
+
+    left = run(
+        "simulate_gate", "--url", live_server.url, "--token", exit_gate.token, "--plate", "ABC1234"
+    )
+    assert left[0].startswith("OPEN  Thank you, drive safely  [200 exit_granted]")
+    assert list(GateEvent.objects.order_by("id").values_list("outcome", flat=True)) == [
+        "entered",
+        "exit_granted",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simulate_gate_uploads_a_photo_file(live_server, entry_gate, tmp_path):
+    from parking.photos import draw_vehicle_photo
+
+    photo = tmp_path / "car.png"
+    draw_vehicle_photo("ABC-1234", colour=(200, 0, 0)).save(photo)
+
+    out = run(
+        "simulate_gate", "--url", live_server.url, "--token", entry_gate.token,
+        "--plate", "ABC-1234", "--photo", str(photo),
+    )  # fmt: skip
+
+    assert "[201 entered]" in out[0]
+    assert ParkingSession.objects.get().photo_thumbnail
+
+
+def test_simulate_gate_needs_a_direction_for_a_token_it_does_not_know(db):
+    with pytest.raises(CommandError, match="--direction"):
+        run("simulate_gate", "--token", "olg_unknown", "--plate", "ABC-1234")
+
+
+def test_the_demo_loads_once(settings, db):
+    settings.DEBUG = True
+    first = run("seed_demo")
+    counts = (Lot.objects.count(), Gate.objects.count(), ParkingSession.objects.count())
+
+    again = run("seed_demo")
+
+    assert (Lot.objects.count(), Gate.objects.count(), ParkingSession.objects.count()) == counts
+    assert counts[0] >= 3 and counts[1] == 2 * counts[0] and counts[2] >= 10
+    for lot in Lot.objects.all():
+        assert lot.occupied == lot.sessions.count()
+    assert any("olg_demo_lot1_entry" in line for line in first)
+    assert first == again
+
+
+def test_the_demo_refuses_to_load_without_debug(settings, db):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        run("seed_demo")

@@ -1,0 +1,59 @@
+"""With the database out of reach, gates get a 503 they can display, and recover by themselves."""
+
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+
+from parking.models import GateEvent, ParkingSession
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@contextmanager
+def database_unreachable():
+    """Point the connection at nothing; on leaving, the real database is back."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent-directory/openlot.sqlite3"
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
+def test_a_gate_gets_a_503_with_a_message_while_the_database_is_down(gates, entry_gate):
+    with database_unreachable():
+        response = gates.enter(entry_gate, "ABC-1234")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "open": False,
+        "code": "service_unavailable",
+        "message": "The parking system is temporarily unavailable. Please try again.",
+    }
+    assert not ParkingSession.objects.exists()
+    assert not GateEvent.objects.exists()
+
+
+def test_the_vacancy_api_answers_503_too(client, lot):
+    with database_unreachable():
+        response = client.get(f"/api/lots/{lot.pk}/vacancy")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+
+
+def test_gates_work_again_once_the_database_is_back(gates, entry_gate):
+    with database_unreachable():
+        assert gates.enter(entry_gate, "ABC-1234").status_code == 503
+
+    response = gates.enter(entry_gate, "ABC-1234")
+
+    assert response.status_code == 201
+    assert ParkingSession.objects.count() == 1

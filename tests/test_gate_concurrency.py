@@ -1,0 +1,91 @@
+"""Many gates at once, through real HTTP and a real gunicorn: nothing over-admitted."""
+
+import random
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import requests
+from django.utils import timezone
+
+from lots.models import Lot
+from parking.models import Direction, GateEvent, ParkingSession
+from parking.services import PlateRead, admit_vehicle
+
+from .conftest import make_gate, make_lot
+from .servers import gunicorn
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    with gunicorn(workers=4, threads=4) as url:
+        yield url
+
+
+def post(server, gate, plate):
+    response = requests.post(
+        f"{server}/api/gates/{gate.direction}",
+        json={"plate": plate},
+        headers={"Authorization": f"Bearer {gate.token}"},
+        timeout=60,
+    )
+    return gate.direction, response.status_code, response.json()["code"]
+
+
+def assert_counter_matches_sessions(lot):
+    lot.refresh_from_db()
+    assert lot.occupied == ParkingSession.objects.filter(lot=lot).count()
+    assert 0 <= lot.occupied <= lot.capacity
+
+
+def test_sixty_cars_racing_for_twenty_spaces_admit_exactly_twenty(server, owner):
+    lot = make_lot(owner, capacity=20)
+    gate = make_gate(lot, Direction.ENTRY)
+    plates = [f"RACE{n:03d}" for n in range(60)]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda plate: post(server, gate, plate), plates))
+
+    assert Counter((status, code) for _d, status, code in results) == {
+        (201, "entered"): 20,
+        (409, "full"): 40,
+    }
+    assert_counter_matches_sessions(lot)
+    assert lot.occupied == 20
+    assert GateEvent.objects.filter(lot=lot).count() == 60
+
+
+def test_exits_racing_entries_keep_the_count_exact(server, owner):
+    # Everyone inside is within the free minutes, so every exit opens.
+    lot = make_lot(owner, capacity=20, free_minutes=60)
+    entry, exit_ = make_gate(lot, Direction.ENTRY), make_gate(lot, Direction.EXIT)
+    inside = [f"IN{n:03d}" for n in range(20)]
+    for plate in inside:
+        admit_vehicle(entry, PlateRead(plate, plate), now=timezone.now() - timedelta(minutes=5))
+    calls = [(exit_, plate) for plate in inside] + [(entry, f"NEW{n:03d}") for n in range(40)]
+    random.Random(7).shuffle(calls)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda call: post(server, *call), calls))
+
+    outcomes = Counter((direction, code) for direction, _s, code in results)
+    assert outcomes[("exit", "exit_granted")] == 20
+    assert outcomes[("entry", "entered")] + outcomes[("entry", "full")] == 40
+    assert_counter_matches_sessions(lot)
+    assert lot.occupied == outcomes[("entry", "entered")]
+    assert not ParkingSession.objects.filter(plate__in=inside).exists()
+
+
+def test_the_same_car_read_by_two_gates_at_once_is_counted_once(server, owner):
+    lot = make_lot(owner, capacity=20)
+    gates = [make_gate(lot, Direction.ENTRY, name=f"Entry {n}") for n in range(4)]
+    calls = [(gates[n % 4], "TWIN001") for n in range(16)]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda call: post(server, *call), calls))
+
+    assert Counter(code for _d, _s, code in results) == {"entered": 1, "already_inside": 15}
+    assert Lot.objects.get(pk=lot.pk).occupied == 1

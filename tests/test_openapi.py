@@ -1,0 +1,50 @@
+"""The OpenAPI document lists every status each endpoint can answer."""
+
+import pytest
+
+
+@pytest.fixture
+def openapi(client, db):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def statuses(openapi, path, method):
+    return set(openapi["paths"][path][method]["responses"])
+
+
+def test_entry_documents_its_answers_and_refusals(openapi):
+    assert statuses(openapi, "/api/gates/entry", "post") >= {
+        "200", "201", "400", "401", "403", "409", "413", "415", "422", "503"
+    }  # fmt: skip
+
+
+def test_exit_documents_its_answers_and_refusals(openapi):
+    assert statuses(openapi, "/api/gates/exit", "post") >= {
+        "200", "400", "401", "402", "403", "404", "413", "415", "422", "503"
+    }  # fmt: skip
+
+
+def test_vacancy_documents_not_found(openapi):
+    assert statuses(openapi, "/api/lots/{lot_id}/vacancy", "get") >= {"200", "404"}
+
+
+def test_entry_takes_json_or_a_photo_upload(openapi):
+    body = openapi["paths"]["/api/gates/entry"]["post"]["requestBody"]["content"]
+    assert set(body["application/json"]["schema"]["properties"]) == {
+        "plate",
+        "read_id",
+        "photo_url",
+    }
+    assert body["multipart/form-data"]["schema"]["properties"]["photo"]["format"] == "binary"
+
+
+def test_gates_authenticate_with_a_bearer_token(openapi):
+    operation = openapi["paths"]["/api/gates/entry"]["post"]
+    (scheme_name,) = operation["security"][0]
+    assert openapi["components"]["securitySchemes"][scheme_name]["scheme"] == "bearer"
+
+
+def test_the_docs_page_is_served(client, db):
+    assert client.get("/api/docs").status_code == 200
