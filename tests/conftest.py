@@ -19,6 +19,8 @@ from lots.services import create_lot
 from parking.models import Direction
 from parking.services import create_gate
 
+from .browser import browser, page, phone  # noqa: F401  (fixtures)
+
 TAIPEI = ZoneInfo("Asia/Taipei")
 
 
@@ -133,3 +135,4 @@ def postgres_only():
         settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
         reason="needs PostgreSQL",
     )
+
