@@ -135,4 +135,3 @@ def postgres_only():
         settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
         reason="needs PostgreSQL",
     )
-
