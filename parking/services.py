@@ -218,7 +218,9 @@ def _release_once(gate: Gate, read: PlateRead, now: datetime) -> GateDecision:
         return _record(
             gate, read, Outcome.PAYMENT_REQUIRED, now, session, lot.available, status.amount_due
         )
-    ParkingSession.objects.filter(pk=session.pk).delete()
+    session_id = session.pk
+    session.delete()
+    session.pk = session_id  # delete() clears it; the log keeps which vehicle left
     occupancy = free_space(lot.pk, now=now)
     return _record(gate, read, Outcome.EXIT_GRANTED, now, session, occupancy.available)
 
