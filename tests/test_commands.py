@@ -166,3 +166,19 @@ def test_the_demo_refuses_to_load_without_debug(settings, db):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         run("seed_demo")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_openlot_gate_script_exits_0_when_the_gate_opens_and_1_when_not(
+    live_server, entry_gate, exit_gate, clock, capsys
+):
+    from parking import gate_client
+
+    base = ["--url", live_server.url, "--plate", "ABC-1234"]
+    assert gate_client.main([*base, "--direction", "entry", "--token", entry_gate.token]) == 0
+    clock.advance(hours=1)
+    assert gate_client.main([*base, "--direction", "exit", "--token", exit_gate.token]) == 1
+    assert (
+        "CLOSED  Please pay NT$30 at the kiosk  [402 payment_required]" in capsys.readouterr().out
+    )
+    assert gate_client.main([*base, "--direction", "exit", "--token", "olg_wrong"]) == 2
