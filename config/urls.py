@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.static import serve
 
@@ -12,15 +11,9 @@ def media(request, path):
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
-def healthz(request):
-    """The process is up (for load balancers); says nothing about the database."""
-    return JsonResponse({"status": "ok"})
-
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("healthz", healthz, name="healthz"),
 ]
 
 if settings.SERVE_MEDIA:

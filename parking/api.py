@@ -134,7 +134,17 @@ def plate_read(payload, *, photo_url: str = "", photo: StoredPhoto | None = None
     )
 
 
-def respond(decision: services.GateDecision):
+def respond(request: HttpRequest, decision: services.GateDecision):
+    gate = request.auth
+    # One structured log line per gate call (config.logging.RequestLogMiddleware).
+    getattr(request, "log_context", {}).update(
+        gate_id=gate.pk,
+        lot_id=gate.lot_id,
+        direction=gate.direction,
+        plate=decision.plate,
+        decision=decision.outcome.value,
+        replayed=decision.replayed,
+    )
     amount_due = decision.amount_due
     display = format_money(amount_due, decision.currency) if amount_due is not None else None
     message = MESSAGES[decision.outcome]
@@ -204,7 +214,7 @@ def entry(request: HttpRequest):
     except InvalidPhoto as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
     if photo is None:
-        return respond(decide(services.admit_vehicle, request.auth, read, now))
+        return respond(request, decide(services.admit_vehicle, request.auth, read, now))
     decision = None
     try:
         decision = decide(
@@ -214,7 +224,7 @@ def entry(request: HttpRequest):
         # An uploaded photo is kept only with the vehicle it admitted.
         if decision is None or decision.outcome != Outcome.ENTERED or decision.replayed:
             photo.delete()
-    return respond(decision)
+    return respond(request, decision)
 
 
 def decide(service, gate: Gate, read: services.PlateRead, now) -> services.GateDecision:
@@ -237,6 +247,5 @@ def decide(service, gate: Gate, read: services.PlateRead, now) -> services.GateD
 def exit_(request: HttpRequest):
     """200 `exit_granted` (open, space freed), 402 `payment_required`, 404 `no_entry_record`."""
     payload, _upload = read_gate_payload(request, ExitIn)
-    return respond(
-        decide(services.release_vehicle, request.auth, plate_read(payload), timezone.now())
-    )
+    decision = decide(services.release_vehicle, request.auth, plate_read(payload), timezone.now())
+    return respond(request, decision)

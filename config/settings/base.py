@@ -7,6 +7,7 @@ Every variable is documented in `.env.example`. The per-environment modules
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
     "lots",
     "parking",
     "payments",
@@ -35,8 +37,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.logging.RequestLogMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -133,12 +138,43 @@ GATE_LAST_SEEN_RESOLUTION_SECONDS = env.int("GATE_LAST_SEEN_RESOLUTION_SECONDS",
 # Where the simulator and printed demo URLs point by default.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# Content Security Policy: our own scripts and styles only, no inline code.
+# Images may come from anywhere over http(s): vehicle photos live on the gate
+# cameras' own hosts, and map tiles on the tile server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "https:", "http:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # Forms that end at a payment platform's page redirect there.
+        "form-action": [
+            SELF,
+            *env.list("CSP_FORM_ACTION", default=["https://checkout.stripe.com"]),
+        ],
+    }
+}
+
+# LOG_FORMAT=json writes one JSON object per line (production default); text is for people.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Every request is logged once by config.logging.RequestLogMiddleware.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
     },
 }

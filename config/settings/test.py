@@ -16,3 +16,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Serve static files straight from the apps, as runserver does, without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Request lines would drown test output; tests that check logs capture them.
+LOGGING["loggers"]["openlot.requests"] = {"level": "WARNING"}  # noqa: F405
