@@ -35,6 +35,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "ALLOWED_HOSTS": "parking.example.com",
         "DATABASE_URL": "",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests, never in production
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=Path(__file__).resolve().parent.parent,
