@@ -5,11 +5,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run test test-sqlite test-postgres lint clean
+.PHONY: help setup run serve test test-sqlite test-postgres lint clean
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up and run all tests on SQLite, then on PostgreSQL"
+	@echo "make serve  production mode: gunicorn on PostgreSQL, hashed static files"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,26 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production mode on this machine: gunicorn, PostgreSQL, DEBUG off, whitenoise with
+# hashed file names. Plain HTTP on localhost, so no HTTPS redirect; behind a TLS
+# proxy leave SECURE_SSL_REDIRECT at its default (on). See docs/deploy.md.
+SERVE_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/openlot} \
+	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key)} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} SECURE_COOKIES=$${SECURE_COOKIES:-false} \
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)}
+
+.secret_key:
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+serve: $(VENV)/.installed .secret_key
+	$(SERVE_ENV) $(PY) scripts/ensure_database.py
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -13,6 +13,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Requests are logged as JSON lines by the app (config.logging); gunicorn's own
+# access log is off unless asked for (GUNICORN_ACCESS_LOG=- for stdout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

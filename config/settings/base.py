@@ -11,7 +11,8 @@ from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+# FileAwareEnv: any NAME may be given as NAME_FILE=/path (Docker and Kubernetes secrets).
+env = environ.FileAwareEnv()
 # A developer's `.env` fills in what the real environment leaves unset.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 

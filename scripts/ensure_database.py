@@ -1,0 +1,25 @@
+"""Create the PostgreSQL database DATABASE_URL names, if it does not exist yet."""
+
+import os
+import sys
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+
+def main() -> int:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return 0  # SQLite creates its file itself
+    name = urlsplit(url).path.lstrip("/")
+    server = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True, connect_timeout=5) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"Created database {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
