@@ -5,6 +5,8 @@ import pytest
 from lots.models import Lot
 from parking.models import GateEvent, ParkingSession
 
+pytestmark = pytest.mark.usefixtures("gate_path")
+
 
 @pytest.fixture
 def post(client, entry_gate):
