@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve test test-sqlite test-postgres lint clean
+.PHONY: help setup run serve test test-sqlite test-postgres lint clean bench-gates
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -65,6 +65,11 @@ test-postgres: $(VENV)/.installed
 	else \
 		echo "== PostgreSQL not reachable: its run is skipped (CI=true makes this an error)" ; \
 	fi
+
+# Benchmarks (not part of `make test`): results in benchmarks/results/, summary in
+# docs/performance.md.
+bench-gates: $(VENV)/.installed
+	$(PY) -m benchmarks.gates
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache
