@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve test test-sqlite test-postgres lint clean bench-gates
+.PHONY: help setup run serve test test-sqlite test-postgres lint clean bench-gates soak
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -65,6 +65,10 @@ test-postgres: $(VENV)/.installed
 	else \
 		echo "== PostgreSQL not reachable: its run is skipped (CI=true makes this an error)" ; \
 	fi
+
+# 20,000 entry/exit cycles through gunicorn on PostgreSQL (SOAK_CYCLES to change).
+soak: $(VENV)/.installed
+	@url=$$($(PY) scripts/find_postgres.py) && DATABASE_URL=$$url $(PY) -m pytest -m soak -s
 
 # Benchmarks (not part of `make test`): results in benchmarks/results/, summary in
 # docs/performance.md.
