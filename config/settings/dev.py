@@ -6,3 +6,5 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# The sandbox payment platform makes the kiosk work with no account and no network.
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=True)
