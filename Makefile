@@ -5,11 +5,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run test test-sqlite test-postgres lint clean
+.PHONY: help setup run test test-sqlite test-postgres lint screenshots clean
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up and run all tests on SQLite, then on PostgreSQL"
+	@echo "make screenshots  run the kiosk browser tests and save each step in docs/screenshots/"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,10 @@ test-postgres: $(VENV)/.installed
 	else \
 		echo "== PostgreSQL not reachable: its run is skipped (CI=true makes this an error)" ; \
 	fi
+
+# The README's kiosk pictures are taken by the browser tests themselves.
+screenshots: $(VENV)/.installed
+	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -q tests/test_kiosk_journey.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache

@@ -45,7 +45,13 @@ class PaymentForm(forms.Form):
     provider = forms.ChoiceField(label=_("Pay with"))
     invoice_kind = forms.ChoiceField(
         label=_("E-invoice (optional)"),
-        choices=[("", _("No e-invoice, just a receipt"))] + InvoiceKind.choices[1:],
+        choices=[
+            (InvoiceKind.NONE, _("No e-invoice, just a receipt")),
+            (InvoiceKind.MOBILE_BARCODE, _("Mobile barcode carrier")),
+            (InvoiceKind.CITIZEN_CERTIFICATE, _("Citizen digital certificate carrier")),
+            (InvoiceKind.DONATION, _("Donate the invoice (donation code)")),
+            (InvoiceKind.COMPANY, _("Company tax ID (for a business invoice)")),
+        ],
         required=False,
     )
     invoice_value = forms.CharField(

@@ -65,6 +65,7 @@ class FakeStripe:
         self.idempotent: dict[str, tuple[int, dict]] = {}
         self.requests: list[dict] = []  # method, path, idempotency_key, params
         self.down = False  # answer every call with a 500 (Stripe unreachable)
+        self.on_request = None  # called (method, path) before each answer, in the server's thread
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -119,6 +120,8 @@ class FakeStripe:
         return Handler
 
     def handle(self, method, path, params, idempotency_key):
+        if self.on_request is not None:
+            self.on_request(method, path)
         with self.lock:
             self.requests.append(
                 {"method": method, "path": path, "key": idempotency_key, "params": params}

@@ -1,11 +1,15 @@
 """GET /api/kiosk/{lot}/search: at most six parked cars like the typed plate, best first,
 never the lot's plates wholesale, rate-limited per client."""
 
+import os
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
 
 from .conftest import make_gate, make_lot
+from .servers import BASE_DIR
 
 
 def park(gates, gate, *plates):
@@ -131,3 +135,30 @@ def test_behind_a_proxy_the_configured_header_names_the_client(client, lot, sett
     assert search(client, lot, "ABC1234", **first).status_code == 200
     assert search(client, lot, "ABC1234", **first).status_code == 429
     assert search(client, lot, "ABC1234", **second).status_code == 200
+
+
+def test_in_production_the_limits_live_in_the_database_cache_that_migrate_creates(tmp_path):
+    # Production's default cache is shared by every app server: a database table.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "parking.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        "KIOSK_SEARCH_RATE_LIMITS": "2/86400",
+    }
+    env.pop("CACHE_URL", None)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=BASE_DIR, env=env, check=True)
+    code = (
+        "from django.test import RequestFactory; from django.utils import timezone; "
+        "from payments.ratelimit import kiosk_search_retry_after as limit; "
+        "request = RequestFactory().get('/'); "
+        "print([limit(request, now=timezone.now()) is None for _ in range(3)])"
+    )
+    output = subprocess.run(
+        [*manage, "shell", "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+    assert output.returncode == 0, output.stderr
+    assert output.stdout.strip().splitlines()[-1] == "[True, True, False]"

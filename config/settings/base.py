@@ -100,7 +100,7 @@ def cache_from_env(url: str) -> dict:
 
 
 # In-process by default; production settings share one cache between servers.
-CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="locmemcache://"))}
+CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="") or "locmemcache://")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -174,5 +174,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # The SDK logs every request at INFO; ours say what matters.
+        "stripe": {"level": "WARNING"},
     },
 }

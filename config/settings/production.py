@@ -15,7 +15,7 @@ PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False)
 # Shared by every app server (rate limits must count in one place). The
 # database cache's table is created by `migrate`; Redis also works:
 # CACHE_URL=redis://host:6379/0.
-CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="dbcache://openlot_cache"))}
+CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="") or "dbcache://openlot_cache")}
 
 STORAGES = {
     **STORAGES,  # noqa: F405
