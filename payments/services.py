@@ -105,10 +105,11 @@ class StartedPayment:
 
 
 class _CloseFirst(Exception):
-    """A pending payment must be closed at its provider before a new one is made."""
+    """A pending payment must be closed at its provider before anything else is done."""
 
-    def __init__(self, payment: Payment):
+    def __init__(self, payment: Payment, reason):
         self.payment = payment
+        self.reason = reason
 
 
 def checkout_urls(payment: Payment, site_url: str) -> CheckoutUrls:
@@ -149,7 +150,7 @@ def start_payment(
             payment, created = _pending_or_new_payment(session_id, provider, invoice, now)
             break
         except _CloseFirst as replace:
-            _close_replaced(replace.payment, now=now)
+            _close_replaced(replace.payment, replace.reason, now=now)
         except IntegrityError:
             continue  # another request created the pending payment first: return it
     else:
@@ -162,8 +163,15 @@ def start_payment(
     return StartedPayment(payment, created)
 
 
-def _must_replace(pending: Payment, provider_id: str, now: datetime) -> bool:
-    return pending.provider != provider_id or quote_is_stale(pending, now)
+def _replace_reason(pending: Payment, provider_id: str, status: SessionStatus, now: datetime):
+    """Why a pending payment must not be offered again, or None if it may."""
+    if not status.amount_due:
+        return _("Nothing is due any more.")  # e.g. paid in cash at the booth meanwhile
+    if pending.provider != provider_id:
+        return _("Replaced by a payment with another platform.")
+    if quote_is_stale(pending, now):
+        return _("Replaced by a new quote.")
+    return None
 
 
 def _nothing_due(session: ParkingSession, status: SessionStatus) -> PaymentRefused:
@@ -188,18 +196,19 @@ def _pending_or_new_payment(
         session = _lock_session(session_id)
         if session is None:
             raise PaymentRefused("session_not_found", _("This vehicle is not parked here."))
-        pending = Payment.objects.select_for_update().filter(
-            session=session, status=PaymentStatus.PENDING
+        status = session_status(session, now)
+        pending = (
+            Payment.objects.select_for_update()
+            .filter(session=session, status=PaymentStatus.PENDING)
+            .first()
         )
-        pending = pending.first()
         if pending is not None:
-            if _must_replace(pending, provider.id, now):
-                raise _CloseFirst(pending)
+            if reason := _replace_reason(pending, provider.id, status, now):
+                raise _CloseFirst(pending, reason)
             if (pending.invoice_kind, pending.invoice_value) != (invoice.kind, invoice.value):
                 pending.invoice_kind, pending.invoice_value = invoice.kind, invoice.value
                 pending.save(update_fields=["invoice_kind", "invoice_value", "updated_at"])
             return pending, False
-        status = session_status(session, now)
         if not status.amount_due:
             raise _nothing_due(session, status)
         lot = session.lot
@@ -219,8 +228,8 @@ def _pending_or_new_payment(
         return payment, True
 
 
-def _close_replaced(payment: Payment, *, now: datetime) -> None:
-    """Close a pending payment that a new one replaces, at its provider first."""
+def _close_replaced(payment: Payment, reason, *, now: datetime) -> None:
+    """Close a pending payment that must not be paid any more, at its provider first."""
     try:
         provider = get_provider(payment.provider)
     except UnknownProvider:
@@ -241,7 +250,7 @@ def _close_replaced(payment: Payment, *, now: datetime) -> None:
         report,
         now=now,
         closed_as=PaymentStatus.EXPIRED,
-        reason=_("Replaced by a new quote."),
+        reason=reason,
     )
 
 

@@ -180,3 +180,15 @@ def test_a_payment_for_a_car_that_left_meanwhile_stands_as_a_record(
         3000,
     )
     assert client.get(f"/api/payments/{record.pk}").json()["status"] == "succeeded"
+
+
+def test_a_pending_payment_is_closed_once_the_car_is_paid_another_way(client, parked, owner, clock):
+    pending = start_payment(client, parked).json()
+    record_manual_payment(parked.pk, by=owner, now=clock.now())  # cash at the booth
+
+    response = start_payment(client, parked)
+
+    assert (response.status_code, response.json()["code"]) == (409, "nothing_due")
+    closed = Payment.objects.get(pk=pending["payment_id"])
+    assert (closed.status, closed.failure_reason) == ("expired", "Nothing is due any more.")
+    assert SandboxCheckout.objects.get(payment_id=closed.pk).status == "canceled"
