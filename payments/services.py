@@ -316,7 +316,9 @@ def record_report(
     session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
     with transaction.atomic():
         _lock_session(session_id)
-        payment = Payment.objects.select_for_update().select_related("lot").get(pk=payment_id)
+        payment = (
+            Payment.objects.select_for_update(of=("self",)).select_related("lot").get(pk=payment_id)
+        )
         outcome = _apply_report(payment, report, now, closed_as, reason)
         if notification is not None:
             ProviderEvent.objects.create(

@@ -85,11 +85,9 @@ def kiosk_payment(request: HttpRequest, payment_id: UUID):
     """Where the platform sends the driver back: paid, failed, or still being confirmed."""
     get_object_or_404(Payment, pk=payment_id)
     payment = services.refresh_payment(payment_id, now=timezone.now())
-    can_retry = payment.status in (
-        PaymentStatus.FAILED,
-        PaymentStatus.CANCELED,
-        PaymentStatus.EXPIRED,
-    ) and (payment.session_id is not None)
+    # A failed attempt may be tried again while the car is still parked.
+    can_retry = payment.is_final and payment.status != PaymentStatus.SUCCEEDED
+    can_retry = can_retry and payment.session_id is not None
     context = {"payment": payment, "lot": payment.lot, "can_retry": can_retry}
     return render(request, "payments/kiosk/result.html", context)
 

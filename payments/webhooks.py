@@ -4,6 +4,7 @@ import logging
 
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -30,12 +31,13 @@ def provider_webhook(request: HttpRequest, provider_id: str):
     except InvalidNotification as exc:
         logger.warning("%s webhook refused: %s", provider_id, exc)
         return JsonResponse(
-            {"code": "invalid_signature", "message": "The notification could not be verified."},
+            {"code": "invalid_signature", "message": _("The notification could not be verified.")},
             status=400,
         )
     except ProviderError as exc:
         logger.warning("%s webhook: provider unreachable, asking for a retry: %s", provider_id, exc)
         return JsonResponse(
-            {"code": "provider_unavailable", "message": "Try again later."}, status=503
+            {"code": "provider_unavailable", "message": _("Please deliver it again later.")},
+            status=503,
         )
     return JsonResponse({"received": True, "outcomes": [str(outcome) for outcome in outcomes]})

@@ -16,9 +16,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.http import HttpRequest
-from django.utils.translation import gettext as _
-
 
 class ProviderError(Exception):
     """The platform could not be reached or refused the call; nothing was charged by it."""
@@ -116,17 +113,9 @@ class PaymentProvider(ABC):
 
     @abstractmethod
     def parse_notification(self, body: bytes, headers: dict[str, str]) -> list[Notification]:
-        """Verify a notification's signature and read its events.
+        """Verify a notification's signature and read its events (the webhook's job).
 
-        `headers` are the HTTP request headers (as Django's `request.headers`).
-        Raises InvalidNotification if the signature or the body is wrong.
+        `body` is the raw request body, `headers` the HTTP request headers (as
+        Django's `request.headers`); the sandbox calls it in-process with the
+        same two. Raises InvalidNotification if the signature or the body is wrong.
         """
-
-    def parse_webhook(self, request: HttpRequest) -> list[Notification]:
-        """`parse_notification` for a webhook request as Django received it."""
-        return self.parse_notification(request.body, dict(request.headers))
-
-
-def checkout_description(payment) -> str:
-    """The line a driver sees on the platform's page and statement."""
-    return _("Parking %(plate)s at %(lot)s") % {"plate": payment.plate, "lot": payment.lot.name}
