@@ -5,12 +5,13 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve test test-sqlite test-postgres lint clean bench-gates soak
+.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates soak
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up and run all tests on SQLite, then on PostgreSQL"
 	@echo "make serve  production mode: gunicorn on PostgreSQL, hashed static files"
+	@echo "make screenshots  run the kiosk browser tests and save each step in docs/screenshots/"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +75,10 @@ soak: $(VENV)/.installed
 # docs/performance.md.
 bench-gates: $(VENV)/.installed
 	$(PY) -m benchmarks.gates
+
+# The README's kiosk pictures are taken by the browser tests themselves.
+screenshots: $(VENV)/.installed
+	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -q tests/test_kiosk_journey.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from lots.models import Lot
 from lots.services import free_space, occupy_space
@@ -22,13 +23,14 @@ from lots.services import free_space, occupy_space
 from . import fastpath
 from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused, pick_exit_session
 from .models import Direction, Gate, GateEvent, Outcome, ParkingSession, hash_token
-from .plates import ocr_key
+from .plates import match_rank, near_key_patterns, ocr_key
 from .status import SessionState, SessionStatus, exit_window, session_status
 
 __all__ = [
     "GateDecision", "GateRefused", "PlateRead", "ReadIdReused", "SessionState", "SessionStatus",
     "admit_vehicle", "authenticate_gate", "create_gate", "enter", "exit_window",
-    "find_exit_session", "grant_exit", "leave", "release_vehicle", "session_status",
+    "find_exit_session", "find_similar_vehicles", "grant_exit", "leave", "release_vehicle",
+    "session_status",
 ]  # fmt: skip
 
 # A decision is tried again after a unique-constraint race (two gates reading
@@ -97,6 +99,35 @@ def find_exit_session(lot: Lot, plate: str, *, lock: bool = False) -> ParkingSes
     for session in candidates:
         session.lot = lot
     return pick_exit_session(candidates, plate)
+
+
+KIOSK_SEARCH_LIMIT = 6
+
+
+def find_similar_vehicles(
+    lot: Lot, typed: str, *, limit: int = KIOSK_SEARCH_LIMIT
+) -> list[ParkingSession]:
+    """The parked vehicles whose plates look like `typed` (normalised), best match first.
+
+    Similar means equal up to OCR look-alikes, one edit away, or containing
+    the typed text (see parking.plates.match_rank). The database filters with
+    a handful of LIKE patterns on the folded plate key, so only near plates
+    leave it; they are ranked here and at most `limit` are returned, never
+    the lot's plates wholesale.
+    """
+    patterns, shorter = near_key_patterns(ocr_key(typed))
+    near = Q(plate_key__in=shorter)
+    for pattern in patterns:
+        near |= Q(plate_key__like=pattern)
+    candidates = ParkingSession.objects.filter(near, lot=lot).values_list("pk", "plate")
+    ranked = sorted(
+        (rank, pk) for pk, plate in candidates if (rank := match_rank(typed, plate)) is not None
+    )
+    best = [pk for _rank, pk in ranked[:limit]]
+    sessions = ParkingSession.objects.in_bulk(best)
+    for session in sessions.values():
+        session.lot = lot
+    return [sessions[pk] for pk in best if pk in sessions]
 
 
 class _LotFull(Exception):

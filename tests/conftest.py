@@ -14,11 +14,13 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from lots.services import create_lot
-from parking.models import Direction
+from parking.models import Direction, ParkingSession
 from parking.services import create_gate
 
+from . import fake_stripe as stripe_fake
 from .browser import browser, page, phone  # noqa: F401  (fixtures)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -29,6 +31,14 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters and throttles must not leak from one test into the next.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass
@@ -128,6 +138,34 @@ class GateClient:
 @pytest.fixture
 def gates(client):
     return GateClient(client)
+
+
+@pytest.fixture
+def parked(gates, entry_gate, clock):
+    """ABC-1234 entered at 09:00 and it is now 10:00: NT$30 due (two half hours)."""
+    response = gates.enter(entry_gate, "ABC-1234", photo_url="https://cams.example/abc.jpg")
+    clock.advance(hours=1)
+    return ParkingSession.objects.select_related("lot__tariff").get(
+        pk=response.json()["session_id"]
+    )
+
+
+def start_payment(client, session, provider="sandbox", **fields):
+    """What the kiosk or an app does: POST /api/payments for a parked vehicle."""
+    body = {"session_id": str(session.pk), "provider": provider, **fields}
+    return client.post("/api/payments", data=body, content_type="application/json")
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A local Stripe API (tests/fake_stripe.py), with the provider configured to use it."""
+    server = stripe_fake.FakeStripe().start()
+    settings.STRIPE_SECRET_KEY = stripe_fake.SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = stripe_fake.WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    yield server
+    server.stop()
 
 
 def postgres_only():

@@ -94,6 +94,19 @@ def database_from_env(url: str) -> dict:
 
 
 DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=""))}
+
+
+def cache_from_env(url: str) -> dict:
+    """Django's cache (rate limits, throttles): CACHE_URL, e.g. redis://host:6379/0."""
+    config = env.cache_url_config(url)
+    if config["BACKEND"].endswith(("LocMemCache", "DatabaseCache", "FileBasedCache")):
+        # Their default of 300 entries would forget rate-limit counters under load.
+        config.setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+    return config
+
+
+# In-process by default; production settings share one cache between servers.
+CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="") or "locmemcache://")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -139,6 +152,27 @@ GATE_FAST_PATH = env.bool("GATE_FAST_PATH", default=True)
 # Gates' last_seen is written at most this often, so the hot path stays read-mostly.
 GATE_LAST_SEEN_RESOLUTION_SECONDS = env.int("GATE_LAST_SEEN_RESOLUTION_SECONDS", default=60)
 
+# --- Payments and the exit kiosk ---
+# The built-in sandbox platform (no real money): on in development, off in production.
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False)
+# Stripe is enabled when both are set (the webhook endpoint's signing secret is whsec_...).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Stripe's API base URL, for tests and mocks only (empty: api.stripe.com).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=15.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# How long a quoted amount holds: an unpaid checkout older than this is closed
+# and replaced by one at the current amount when the driver asks again.
+PAYMENT_QUOTE_MINUTES = env.int("PAYMENT_QUOTE_MINUTES", default=10)
+# Pages waiting for a payment ask its provider at most this often (seconds).
+PAYMENT_REFRESH_SECONDS = env.int("PAYMENT_REFRESH_SECONDS", default=3)
+# Kiosk plate searches per client: "attempts/seconds", every limit applies.
+KIOSK_SEARCH_RATE_LIMITS = env.list("KIOSK_SEARCH_RATE_LIMITS", default=["20/60", "300/3600"])
+# Header holding the client's address behind a reverse proxy (e.g. HTTP_X_REAL_IP);
+# empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+
 # Where the simulator and printed demo URLs point by default.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -180,5 +214,7 @@ LOGGING = {
         # Every request is logged once by config.logging.RequestLogMiddleware.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # The SDK logs every request at INFO; ours say what matters.
+        "stripe": {"level": "WARNING"},
     },
 }

@@ -3,13 +3,19 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import cache_from_env, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# The sandbox takes no money: never offered to real drivers unless asked for.
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False)
+# Shared by every app server (rate limits must count in one place). The
+# database cache's table is created by `migrate`; Redis also works:
+# CACHE_URL=redis://host:6379/0.
+CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="") or "dbcache://openlot_cache")}
 
 STORAGES = {
     **STORAGES,  # noqa: F405
