@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates soak
+.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates bench-kiosk soak
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -75,6 +75,9 @@ soak: $(VENV)/.installed
 # docs/performance.md.
 bench-gates: $(VENV)/.installed
 	$(PY) -m benchmarks.gates
+
+bench-kiosk: $(VENV)/.installed
+	$(PY) -m benchmarks.kiosk
 
 # The README's kiosk pictures are taken by the browser tests themselves.
 screenshots: $(VENV)/.installed
