@@ -330,25 +330,32 @@ def _lock_session(session_id: uuid.UUID) -> ParkingSession:
     return session
 
 
-@transaction.atomic
-def remove_vehicle(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
-    """Take a vehicle off the lot by hand (it left unseen) and free its space.
-
-    Only a vehicle that may leave (paid, or nothing due) can be removed: an
-    unpaid one would vanish with its debt. Locks as the exit gate does, the
-    session row first, then the lot row; its payments stay, unlinked.
-    """
-    session = _lock_session(session_id)
-    status = session_status(session, now)
+def check_removable(session: ParkingSession, status: SessionStatus) -> None:
+    """Refuse to remove a vehicle that may not leave: it would vanish with its debt."""
     if not status.exit_allowed:
         raise VehicleRefused(
             "payment_required",
-            _("%(plate)s is not paid: %(amount)s is due. Record the payment before removing it.")
+            _(
+                "%(plate)s cannot be deleted: it is not paid (%(amount)s due). "
+                "Record its payment first."
+            )
             % {
                 "plate": session.plate,
                 "amount": format_money(status.amount_due, session.lot.currency),
             },
         )
+
+
+@transaction.atomic
+def remove_vehicle(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
+    """Take a vehicle off the lot by hand (it left unseen) and free its space.
+
+    Only a vehicle that may leave (paid, or nothing due) can be removed
+    (check_removable). Locks as the exit gate does, the session row first,
+    then the lot row; its payments stay, unlinked.
+    """
+    session = _lock_session(session_id)
+    check_removable(session, session_status(session, now))
     session_id = session.pk
     session.delete()
     session.pk = session_id  # delete() clears it; callers report which vehicle went

@@ -20,7 +20,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "admin_portal.apps.OwnerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -90,12 +90,30 @@ def database_from_env(url: str) -> dict:
 DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=""))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared by every app server, so that limits (login attempts) hold across all
+# of them: by default a table in the database (`manage.py createcachetable`
+# makes it); redis://host:6379/0 for Redis. locmemcache:// is per process: for
+# development only.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://openlot_cache")}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Admin login rate limit (admin_portal.login), counted in the cache: after this
+# many failed logins for one username, or from one client address, logins are
+# refused without checking the password until the window has passed since the
+# last counted failure. 0 turns a limit off.
+LOGIN_MAX_FAILURES_PER_USER = env.int("LOGIN_MAX_FAILURES_PER_USER", default=5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=30)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Behind a reverse proxy every request comes from the proxy's address: name the
+# header it puts the client's address in (X-Forwarded-For, X-Real-IP). Only set
+# it when such a proxy is always in front: clients can send the header too.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Taipei")
