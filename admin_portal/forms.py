@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from lots.models import Lot, Tariff, default_currency
@@ -23,6 +26,11 @@ class LotForm(forms.ModelForm):
         return capacity
 
 
+def _as_printed(amount: Decimal) -> Decimal:
+    """30, not 30.00: prices as the sign prints them."""
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
+
+
 class TariffForm(forms.ModelForm):
     """Prices as printed on the sign, in the lot's currency (30 is NT$30); stored in minor units."""
 
@@ -44,7 +52,7 @@ class TariffForm(forms.ModelForm):
         for name in self.PRICES:
             model_field = Tariff._meta.get_field(name)
             self.fields[name] = forms.DecimalField(
-                label=model_field.verbose_name,
+                label=capfirst(model_field.verbose_name),
                 required=not model_field.null,
                 min_value=0,
                 max_digits=12,
@@ -52,7 +60,9 @@ class TariffForm(forms.ModelForm):
                 or _("As printed on the sign, in the lot's currency (30 is NT$30)."),
             )
             if self.instance.pk is not None and getattr(self.instance, name) is not None:
-                self.initial[name] = to_major(getattr(self.instance, name), self._currency())
+                self.initial[name] = _as_printed(
+                    to_major(getattr(self.instance, name), self._currency())
+                )
 
     def _currency(self) -> str:
         # In an inline, the lot being edited (or added) is the formset's parent.
@@ -85,7 +95,7 @@ class PlateCorrectionForm(forms.ModelForm):
     """The plate, normalised and validated as at the gate; one vehicle per plate in a lot."""
 
     plate = forms.CharField(
-        label=_("plate"),
+        label=capfirst(ParkingSession._meta.get_field("plate").verbose_name),
         max_length=64,
         help_text=_("As printed on the plate: ABC-1234, abc 1234 and ABC1234 are one plate."),
     )

@@ -101,6 +101,12 @@ def make_lot(owner, **overrides):
     return create_lot(owner=owner, **values)
 
 
+def login(client, user):
+    """`client` logged in as `user` (without a password round trip)."""
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def lot(owner):
     return make_lot(owner)

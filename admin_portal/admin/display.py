@@ -10,17 +10,18 @@ from django.utils.formats import date_format
 from lots.money import format_money
 
 DATE_TIME = "Y-m-d H:i"
+EMPTY = "-"  # as Django's admin shows an empty value
 
 
-def lot_time(value: datetime | None, lot, fmt: str = DATE_TIME) -> str | None:
+def lot_time(value: datetime | None, lot, fmt: str = DATE_TIME) -> str:
     """`value` on the lot's wall clock (the owner's, wherever the server is)."""
     if value is None:
-        return None
+        return EMPTY
     return date_format(timezone.localtime(value, lot.zone), fmt)
 
 
-def money(amount: int | None, currency: str) -> str | None:
-    return None if amount is None else format_money(amount, currency)
+def money(amount: int | None, currency: str) -> str:
+    return EMPTY if amount is None else format_money(amount, currency)
 
 
 def image_url(url: str) -> str | None:

@@ -30,13 +30,13 @@ class GateAdmin(ScopedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["lot", "name", "direction"]
-        return ["lot", "name", "direction", "token_hint", "token", "last_seen", "created_at"]
+        return ["lot", "name", "direction", "token_hint", "token", "last_seen", "created"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         # A token opens one lot's gates in one direction: moving it is a new gate.
-        return ["lot", "direction", "token_hint", "token", "last_seen", "created_at"]
+        return ["lot", "direction", "token_hint", "token", "last_seen", "created"]
 
     @admin.display(description=_("token"))
     def token(self, gate):
@@ -44,7 +44,11 @@ class GateAdmin(ScopedAdmin):
 
     @admin.display(description=_("last seen"), ordering="last_seen_at")
     def last_seen(self, gate):
-        return lot_time(gate.last_seen_at, gate.lot)
+        return lot_time(gate.last_seen_at, gate.lot) if gate.last_seen_at else _("never")
+
+    @admin.display(description=_("created"))
+    def created(self, gate):
+        return lot_time(gate.created_at, gate.lot)
 
     def save_model(self, request, obj, form, change):
         if change:

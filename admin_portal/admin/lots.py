@@ -52,7 +52,7 @@ class GateInline(admin.TabularInline):
 
     @admin.display(description=_("last seen"))
     def last_seen(self, gate):
-        return lot_time(gate.last_seen_at, gate.lot)
+        return lot_time(gate.last_seen_at, gate.lot) if gate.last_seen_at else _("never")
 
 
 def token_state(gate: Gate) -> str:
@@ -92,16 +92,16 @@ class LotAdmin(ScopedAdmin):
         fields = ["name", "address", "latitude", "longitude", "capacity"]
         if obj is not None:
             fields += ["occupied", "available"]
-        fields += ["timezone", "is_active", "owner", "currency"]
+        fields += ["timezone", "is_active", "currency"]
         if request.user.is_superuser:
-            fields += ["source", "source_id"]
+            fields += ["owner", "source", "source_id"]
         return fields
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
             return self.readonly_fields
-        # Who owns a lot and what money it counts in are the operator's to set.
-        return [*self.readonly_fields, "owner", "currency"]
+        # What money a lot counts in is the operator's to set (prices are stored in it).
+        return [*self.readonly_fields, "currency"]
 
     @admin.display(description=_("occupied"), ordering="occupied")
     def parked_vehicles(self, lot):
