@@ -64,9 +64,11 @@ class GateAdmin(ScopedAdmin):
 
     @admin.action(description=_("Revoke token (the gate stops working)"), permissions=["change"])
     def revoke_tokens(self, request, queryset):
-        gates = [gate for gate in queryset.select_related("lot") if gate.revoked_at is None]
+        gates = list(queryset.select_related("lot"))
+        if any(gate.revoked_at for gate in gates):
+            self.message_user(request, gettext("Revoked tokens stay revoked."))
+        gates = [gate for gate in gates if gate.revoked_at is None]
         if not gates:
-            self.message_user(request, gettext("These tokens are revoked already."))
             return None
         if not confirmed(request):
             return self.confirm_action(
@@ -96,6 +98,8 @@ class GateAdmin(ScopedAdmin):
     @admin.action(description=_("Issue new token"), permissions=["change"])
     def issue_new_tokens(self, request, queryset):
         gates = list(queryset.select_related("lot"))
+        if not gates:  # ids of rows this user cannot see select nothing
+            return None
         if not confirmed(request):
             return self.confirm_action(
                 request,

@@ -211,6 +211,8 @@ class ParkingSessionAdmin(ScopedAdmin):
     )
     def delete_paid_vehicles(self, request, queryset):
         sessions = list(queryset.select_related("lot__tariff"))
+        if not sessions:  # ids of rows this user cannot see select nothing
+            return None
         refusals = []
         for session in sessions:
             try:
