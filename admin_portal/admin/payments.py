@@ -15,7 +15,7 @@ from payments.models import Payment
 
 from ..scoping import payments_for
 from .base import ScopedAdmin
-from .display import lot_time, money
+from .display import EMPTY, lot_time, money
 from .filters import LotFilter
 
 DATE_TIME_SECONDS = "Y-m-d H:i:s"
@@ -80,7 +80,7 @@ class PaymentAdmin(ScopedAdmin):
         "billed_period",
         "receipt_number",
         "e_invoice",
-        "recorded_by",
+        "recorded_by_name",
     ]
     readonly_fields = fields
 
@@ -110,10 +110,15 @@ class PaymentAdmin(ScopedAdmin):
         lot = payment.lot
         return f"{lot_time(payment.billing_from, lot)} – {lot_time(payment.billing_until, lot)}"
 
+    @admin.display(description=_("recorded by"))
+    def recorded_by_name(self, payment):
+        # A name, not a link: owners have no access to user accounts.
+        return payment.recorded_by.get_username() if payment.recorded_by else EMPTY
+
     @admin.display(description=_("e-invoice"))
     def e_invoice(self, payment):
         if not payment.invoice_kind:
-            return None
+            return EMPTY
         return f"{payment.get_invoice_kind_display()}: {payment.invoice_value}"
 
     # --- CSV export of what the list shows (its filters and search), every page
