@@ -91,8 +91,8 @@ DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=""))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every app server, so that limits (login attempts) hold across all
-# of them: by default a table in the database (`manage.py createcachetable`
-# makes it); redis://host:6379/0 for Redis. locmemcache:// is per process: for
+# of them: by default a table in the database (`manage.py migrate` makes it);
+# redis://host:6379/0 for Redis. locmemcache:// is per process: for
 # development only.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://openlot_cache")}
 
