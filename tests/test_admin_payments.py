@@ -85,6 +85,7 @@ def test_payments_are_read_only_for_everyone(owner_client, client, superuser, pa
 
 
 def test_the_csv_export_has_every_payment_the_list_shows(owner_client, payment, lot, clock):
+    clock.advance(minutes=1)
     make_payment(
         lot,
         clock,
@@ -102,8 +103,8 @@ def test_the_csv_export_has_every_payment_the_list_shows(owner_client, payment, 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="payments-20260302.csv"'
     rows = exported(response)
-    assert [row["plate"] for row in rows] == ["ABC1234", "XYZ9876"]
-    row = rows[0]
+    assert [row["plate"] for row in rows] == ["XYZ9876", "ABC1234"]  # newest first
+    row = rows[1]
     assert row["payment id"] == str(payment.pk)
     assert (row["lot"], row["amount"], row["currency"], row["status"]) == (
         "Riverside", "30.00", "TWD", "succeeded",

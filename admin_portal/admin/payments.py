@@ -64,7 +64,7 @@ class PaymentAdmin(ScopedAdmin):
     list_filter = ["status", "provider", LotFilter]
     search_fields = ["plate", "receipt_number", "provider_reference"]
     search_help_text = _("Search by plate, receipt number or the platform's reference.")
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "-id"]
     change_list_template = "admin_portal/payment_change_list.html"
     fields = [
         "lot",
