@@ -60,3 +60,13 @@ def test_another_owners_events_are_not_found(owner_client, events, other_lot):
     url = reverse("admin:parking_gateevent_change", args=[event.pk])
     assert owner_client.get(url).status_code == 404
     assert owner_client.get(EVENTS, {"lot": other_lot.pk}).status_code == 404
+
+
+def test_the_log_costs_the_same_queries_for_any_number_of_events(
+    owner_client, gates, entry_gate, django_assert_max_num_queries
+):
+    for number in range(30):
+        gates.enter(entry_gate, f"CAR{number:04d}")
+
+    with django_assert_max_num_queries(10):
+        assert owner_client.get(EVENTS).status_code == 200

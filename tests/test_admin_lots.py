@@ -191,3 +191,40 @@ def test_a_superuser_sees_every_lot_and_may_give_one_to_a_new_owner(
     outsider.refresh_from_db()
     assert outsider.is_staff
     assert outsider.groups.filter(name="Lot owners").exists()
+
+
+def test_a_superuser_adds_a_lot_with_its_tariff_for_a_new_owner(client, superuser, outsider):
+    response = login(client, superuser).post(
+        "/admin/lots/lot/add/",
+        {
+            "name": "Ximen",
+            "address": "10 Emei St",
+            "latitude": "25.04212",
+            "longitude": "121.50792",
+            "capacity": "12",
+            "timezone": "Asia/Taipei",
+            "is_active": "on",
+            "currency": "USD",
+            "owner": outsider.pk,
+            "tariff-TOTAL_FORMS": "1",
+            "tariff-INITIAL_FORMS": "0",
+            "tariff-MIN_NUM_FORMS": "1",
+            "tariff-MAX_NUM_FORMS": "1",
+            "tariff-0-free_minutes": "10",
+            "tariff-0-first_period_minutes": "60",
+            "tariff-0-first_period_price": "2.50",
+            "tariff-0-unit_minutes": "60",
+            "tariff-0-unit_price": "1.25",
+            "tariff-0-daily_cap": "",
+            "gates-TOTAL_FORMS": "0",
+            "gates-INITIAL_FORMS": "0",
+            "gates-MIN_NUM_FORMS": "0",
+            "gates-MAX_NUM_FORMS": "1000",
+        },
+    )
+
+    assert response.status_code == 302
+    lot = Lot.objects.get(name="Ximen")
+    assert (lot.owner, lot.currency, lot.occupied) == (outsider, "USD", 0)
+    assert (lot.tariff.first_period_price, lot.tariff.unit_price) == (250, 125)
+    assert outsider.groups.filter(name="Lot owners").exists()

@@ -462,3 +462,14 @@ def test_the_superuser_sees_every_owners_cars(client, superuser, car, bobs_car):
     response = login(client, superuser).get(VEHICLES)
 
     assert set(response.context["cl"].result_list) == {car, bobs_car}
+
+
+def test_the_list_costs_the_same_queries_for_any_number_of_cars(
+    owner_client, gates, entry_gate, clock, django_assert_max_num_queries
+):
+    for number in range(20):  # the lot's capacity
+        park(gates, entry_gate, f"CAR{number:04d}")
+    clock.advance(hours=1)
+
+    with django_assert_max_num_queries(10):
+        assert owner_client.get(VEHICLES).status_code == 200

@@ -25,7 +25,7 @@ class GateEventAdmin(ScopedAdmin):
         "amount_due_display",
         "available",
     ]
-    list_select_related = ["lot", "gate"]
+    list_select_related = ["lot", "gate__lot"]
     list_filter = ["outcome", "direction", LotFilter]
     search_fields = ["plate"]
     search_help_text = _("Search by plate (as recognised, without spaces or dashes).")
