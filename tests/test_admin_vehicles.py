@@ -200,6 +200,22 @@ def test_a_plate_correction_clashing_with_another_car_in_the_lot_is_refused(
     assert not LogEntry.objects.exists()
 
 
+def test_a_plate_admitted_while_the_form_was_checked_is_refused_on_save(
+    owner_client, car, gates, entry_gate, monkeypatch
+):
+    # The form's check passes; a gate admits that plate before the save.
+    monkeypatch.setattr("admin_portal.forms.check_plate_free", lambda *args, **kwargs: None)
+    park(gates, entry_gate, "ABC-1284")
+
+    response = owner_client.post(change_url(car), {"plate": "ABC-1284"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == change_url(car)
+    assert "Another vehicle with plate ABC1284 is parked in this lot." in messages_of(response)
+    car.refresh_from_db()
+    assert car.plate == "ABC1234"
+    assert not LogEntry.objects.exists()
+
+
 def test_the_same_plate_in_another_owners_lot_is_no_clash(owner_client, car, bobs_car):
     owner_client.post(change_url(car), {"plate": "BOB-0001"})
 

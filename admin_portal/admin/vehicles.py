@@ -176,9 +176,17 @@ class ParkingSessionAdmin(ScopedAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         except VehicleRefused as refused:
             # A gate changed things between the form's checks and the save (the
-            # plate admitted meanwhile); the admin's transaction is rolled back.
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            # plate admitted meanwhile, the car gone); the transaction is rolled back.
+            return self._refused(request, refused, object_id)
+
+    def _refused(self, request, refused: VehicleRefused, object_id):
+        """Say why, back on the car's page (or the list, if the car has left)."""
+        self.message_user(request, refused.message, messages.ERROR)
+        if refused.code == "vehicle_not_found":
+            return HttpResponseRedirect(reverse("admin:parking_parkingsession_changelist"))
+        return HttpResponseRedirect(
+            reverse("admin:parking_parkingsession_change", args=[quote(unquote(object_id))])
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -195,13 +203,11 @@ class ParkingSessionAdmin(ScopedAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         session = self.get_object(request, unquote(object_id))
-        change_url = reverse("admin:parking_parkingsession_change", args=[quote(session.pk)])
         try:
             check_removable(session, status_now(session))
             return super().delete_view(request, object_id, extra_context)
         except VehicleRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(change_url)
+            return self._refused(request, refused, object_id)
 
     def delete_model(self, request, obj):
         remove_vehicle(obj.pk, now=timezone.now())
