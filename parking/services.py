@@ -114,6 +114,16 @@ def exit_window() -> timedelta:
     return timedelta(minutes=settings.EXIT_GRACE_MINUTES)
 
 
+def _locked_session(session_id: uuid.UUID) -> ParkingSession | None:
+    """The vehicle's row, locked (the first lock in the shared order), with its lot's tariff."""
+    return (
+        ParkingSession.objects.select_for_update(of=("self",))
+        .select_related("lot__tariff")
+        .filter(pk=session_id)
+        .first()
+    )
+
+
 @transaction.atomic
 def grant_exit(session_id: uuid.UUID, until: datetime, *, now: datetime) -> ParkingSession | None:
     """Let the vehicle out without paying until `until` (a payment, cash at the booth).
@@ -122,12 +132,7 @@ def grant_exit(session_id: uuid.UUID, until: datetime, *, now: datetime) -> Park
     is kept in `billing_from`, so taking the grant back bills from there again.
     Returns None when the vehicle has already left.
     """
-    session = (
-        ParkingSession.objects.select_for_update(of=("self",))
-        .select_related("lot__tariff")
-        .filter(pk=session_id)
-        .first()
-    )
+    session = _locked_session(session_id)
     if session is None:
         return None
     session.billing_from = session_status(session, now).billing_from
@@ -318,13 +323,8 @@ class VehicleRefused(Exception):
         self.message = message
 
 
-def _lock_session(session_id: uuid.UUID) -> ParkingSession:
-    session = (
-        ParkingSession.objects.select_for_update(of=("self",))
-        .select_related("lot__tariff")
-        .filter(pk=session_id)
-        .first()
-    )
+def _lock_parked_vehicle(session_id: uuid.UUID) -> ParkingSession:
+    session = _locked_session(session_id)
     if session is None:
         raise VehicleRefused("vehicle_not_found", _("This vehicle is no longer parked here."))
     return session
@@ -354,7 +354,7 @@ def remove_vehicle(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
     (check_removable). Locks as the exit gate does, the session row first,
     then the lot row; its payments stay, unlinked.
     """
-    session = _lock_session(session_id)
+    session = _lock_parked_vehicle(session_id)
     check_removable(session, session_status(session, now))
     session_id = session.pk
     session.delete()
@@ -372,7 +372,7 @@ def revoke_exit_grant(session_id: uuid.UUID, *, now: datetime) -> ParkingSession
     never been made (free minutes included, if that period began at entry).
     Payments are financial records and stay as they are.
     """
-    session = _lock_session(session_id)
+    session = _lock_parked_vehicle(session_id)
     if session_status(session, now).state != SessionState.PAID:
         raise VehicleRefused(
             "not_paid", _("%(plate)s has no exit grant to take back.") % {"plate": session.plate}
@@ -395,7 +395,7 @@ def correct_plate(session_id: uuid.UUID, plate: str) -> ParkingSession:
     """Set the plate (normalised) of a vehicle the camera misread; one plate per lot."""
     try:
         with transaction.atomic():
-            session = _lock_session(session_id)
+            session = _lock_parked_vehicle(session_id)
             if session.plate != plate:
                 check_plate_free(session.lot_id, plate, session_id=session.pk)
                 session.plate = plate

@@ -13,7 +13,12 @@ from ..scoping import gates_for
 from .base import ScopedAdmin, confirmed
 from .display import lot_time
 from .filters import LotFilter
-from .lots import token_state
+
+
+def token_state(gate: Gate) -> str:
+    if gate.revoked_at is None:
+        return _("active")
+    return _("revoked %(time)s") % {"time": lot_time(gate.revoked_at, gate.lot)}
 
 
 @admin.register(Gate)
@@ -65,8 +70,10 @@ class GateAdmin(ScopedAdmin):
     @admin.action(description=_("Revoke token (the gate stops working)"), permissions=["change"])
     def revoke_tokens(self, request, queryset):
         gates = list(queryset.select_related("lot"))
-        if any(gate.revoked_at for gate in gates):
-            self.message_user(request, gettext("Revoked tokens stay revoked."))
+        for gate in gates:
+            if gate.revoked_at:
+                message = gettext("%(gate)s: the token is revoked already.")
+                self.message_user(request, message % {"gate": gate}, messages.WARNING)
         gates = [gate for gate in gates if gate.revoked_at is None]
         if not gates:
             return None

@@ -11,6 +11,7 @@ from ..forms import LotForm, TariffForm
 from ..scoping import lots_for
 from .base import ScopedAdmin
 from .display import lot_time
+from .gates import token_state
 
 
 class TariffInline(admin.StackedInline):
@@ -53,12 +54,6 @@ class GateInline(admin.TabularInline):
     @admin.display(description=_("last seen"))
     def last_seen(self, gate):
         return lot_time(gate.last_seen_at, gate.lot) if gate.last_seen_at else _("never")
-
-
-def token_state(gate: Gate) -> str:
-    if gate.revoked_at is None:
-        return _("active")
-    return _("revoked %(time)s") % {"time": lot_time(gate.revoked_at, gate.lot)}
 
 
 @admin.register(Lot)
