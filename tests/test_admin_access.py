@@ -129,17 +129,48 @@ def test_the_superuser_sees_everything(client, superuser):
     assert apps == ["lots", "parking", "payments", "auth"]
 
 
-def test_vehicle_autocomplete_offers_only_the_owners_cars(client, owner, gates, entry_gate,
-                                                          other_lot):  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/parking/gate/",
+        "/admin/parking/parkingsession/",
+        "/admin/parking/gateevent/",
+        "/admin/payments/payment/",
+        "/admin/payments/payment/export.csv",
+    ],
+)
+def test_filtering_a_list_by_another_owners_lot_is_not_found(client, owner, lot, other_lot, url):
+    owner_client = login(client, owner)
+
+    assert owner_client.get(url, {"lot": lot.pk}).status_code == 200
+    assert owner_client.get(url, {"lot": other_lot.pk}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("model_name", "field_name", "term", "mine", "theirs"),
+    [
+        ("gate", "lot", "", "Riverside", "Bob's Lot"),
+        ("parkingsession", "entry_gate", "entry", "Riverside · entry 1 (entry)",
+         "Bob's Lot · entry 1 (entry)"),
+        ("payment", "session", "AB", "ABC1234", "ABD5678"),
+    ],
+)  # fmt: skip
+def test_autocomplete_offers_only_the_owners_objects(
+    client, owner, gates, entry_gate, other_lot, model_name, field_name, term, mine, theirs
+):
     gates.enter(entry_gate, "ABC-1234")
     gates.enter(make_gate(other_lot, Direction.ENTRY), "ABD-5678")
+    app_label = "payments" if model_name == "payment" else "parking"
 
     response = login(client, owner).get(
         "/admin/autocomplete/",
-        {"app_label": "payments", "model_name": "payment", "field_name": "session", "term": "AB"},
-    )
+        {"app_label": app_label, "model_name": model_name, "field_name": field_name,
+         "term": term},
+    )  # fmt: skip
 
-    assert [result["text"] for result in response.json()["results"]] == ["ABC1234"]
+    found = [result["text"] for result in response.json()["results"]]
+    assert mine in found
+    assert theirs not in found
 
 
 def test_a_per_process_cache_is_flagged_for_production(settings):
