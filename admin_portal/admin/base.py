@@ -72,6 +72,19 @@ class ScopedAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin_portal/confirm_action.html", context)
 
 
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    """For records (payments, gate events): nobody adds, changes or deletes them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def confirmed(request) -> bool:
     """Whether a bulk action's confirmation page was answered yes."""
     return request.POST.get("post") == "yes"

@@ -4,13 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from parking.models import GateEvent
 
 from ..scoping import gate_events_for
-from .base import ScopedAdmin
+from .base import ReadOnlyScopedAdmin
 from .display import lot_time, money
 from .filters import LotFilter
 
 
 @admin.register(GateEvent)
-class GateEventAdmin(ScopedAdmin):
+class GateEventAdmin(ReadOnlyScopedAdmin):
     """Every gate decision, to answer "why did the gate not open?". Read only."""
 
     scope = staticmethod(gate_events_for)
@@ -32,29 +32,8 @@ class GateEventAdmin(ScopedAdmin):
     ordering = ["-created_at", "-id"]
     # The log grows without end: counting all of it on every page is not worth it.
     show_full_result_count = False
-    fields = [
-        "time",
-        "lot",
-        "gate",
-        "direction",
-        "plate_as_read",
-        "plate",
-        "outcome",
-        "amount_due_display",
-        "available",
-        "session_id",
-        "read_id",
-    ]
+    fields = [*list_display, "session_id", "read_id"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("time"), ordering="created_at")
     def time(self, event):

@@ -14,7 +14,7 @@ from lots.money import to_major
 from payments.models import Payment
 
 from ..scoping import payments_for
-from .base import ScopedAdmin
+from .base import ReadOnlyScopedAdmin
 from .display import EMPTY, lot_time, money
 from .filters import LotFilter
 
@@ -45,7 +45,7 @@ def _iso(value: datetime | None, lot) -> str:
 
 
 @admin.register(Payment)
-class PaymentAdmin(ScopedAdmin):
+class PaymentAdmin(ReadOnlyScopedAdmin):
     """Payments are financial records: nobody changes or deletes them here."""
 
     scope = staticmethod(payments_for)
@@ -83,15 +83,6 @@ class PaymentAdmin(ScopedAdmin):
         "recorded_by_name",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("created"), ordering="created_at")
     def created(self, payment):
