@@ -79,9 +79,9 @@ bench-gates: $(VENV)/.installed
 bench-kiosk: $(VENV)/.installed
 	$(PY) -m benchmarks.kiosk
 
-# The README's kiosk pictures are taken by the browser tests themselves.
+# The README's pictures: the browser tests save them under docs/screenshots/.
 screenshots: $(VENV)/.installed
-	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -q tests/test_kiosk_journey.py
+	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -m browser
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from lots.models import Lot
-from lots.services import create_lot
+from lots.services import create_lot, make_lot_owner
 from parking import services as parking
 from parking.models import Direction, Gate, ParkingSession
 from parking.photos import draw_vehicle_photo, store_photo
@@ -105,6 +105,7 @@ def park_demo_vehicles(lot: Lot, plates: list[str], now, rng: random.Random) -> 
 @transaction.atomic
 def seed(now) -> list[DemoLot]:
     owner = ensure_user(*OWNER, is_staff=True)
+    make_lot_owner(owner)
     ensure_user(*SUPERUSER, is_staff=True, is_superuser=True)
     rng = random.Random(1914)
     demo_lots = []

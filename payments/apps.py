@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def create_cache_tables(sender, using, verbosity=1, **kwargs):
-    # Kiosk rate limits live in Django's cache; with the database cache (the
-    # production default) its table must exist, and `migrate` is the one
-    # command every deployment runs. Idempotent; nothing to do for other caches.
+    # Rate limits (kiosk searches, admin logins) live in Django's cache; with the
+    # database cache (the default) its table must exist, and `migrate` is the
+    # one command every deployment runs. Idempotent; nothing to do for other caches.
     call_command("createcachetable", database=using, verbosity=verbosity)
 
 

@@ -1,7 +1,9 @@
 """Personas and helpers shared by the tests.
 
 alice (`owner`) runs "Riverside" (20 spaces); bob (`other_owner`) runs his own
-lot. Gates carry their clear `token` as an attribute, as an integrator would
+lot; both are lot owners (staff, in the "Lot owners" group). root
+(`superuser`) sees everything; charlie (`outsider`) has an account but is not
+staff. Gates carry their clear `token` as an attribute, as an integrator would
 hold it. Time is frozen by `clock` and moved by hand, never slept on.
 """
 
@@ -14,9 +16,11 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from lots.services import create_lot
+from admin_portal.roles import ensure_lot_owners_group
+from lots.services import LOT_OWNERS_GROUP, create_lot, make_lot_owner
 from parking.models import Direction, ParkingSession
 from parking.services import create_gate
 
@@ -60,14 +64,35 @@ def clock():
         yield Clock(traveller)
 
 
+def make_owner(username: str, password: str):
+    """A lot owner, as `create_lot --owner` makes one."""
+    # The group comes from a data migration; transactional tests flush it away.
+    if not Group.objects.filter(name=LOT_OWNERS_GROUP).exists():
+        ensure_lot_owners_group()
+    user = get_user_model().objects.create_user(username, password=password)
+    make_lot_owner(user)
+    return user
+
+
 @pytest.fixture
 def owner(db):
-    return get_user_model().objects.create_user("alice", password="alice-pass", is_staff=True)
+    return make_owner("alice", "alice-pass")
 
 
 @pytest.fixture
 def other_owner(db):
-    return get_user_model().objects.create_user("bob", password="bob-pass", is_staff=True)
+    return make_owner("bob", "bob-pass")
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", password="root-pass")
+
+
+@pytest.fixture
+def outsider(db):
+    """Has an account (a driver, say) but is not staff: the admin is closed to them."""
+    return get_user_model().objects.create_user("charlie", password="charlie-pass")
 
 
 def make_lot(owner, **overrides):
@@ -84,6 +109,12 @@ def make_lot(owner, **overrides):
     }
     values.update(overrides)
     return create_lot(owner=owner, **values)
+
+
+def login(client, user):
+    """`client` logged in as `user` (without a password round trip)."""
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

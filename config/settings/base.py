@@ -22,7 +22,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "admin_portal.apps.OwnerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,8 +105,11 @@ def cache_from_env(url: str) -> dict:
     return config
 
 
-# In-process by default; production settings share one cache between servers.
-CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="") or "locmemcache://")}
+# Shared by every app server, so that rate limits (kiosk searches, login
+# attempts) hold across all of them: by default a table in the database
+# (`manage.py migrate` makes it); redis://host:6379/0 for Redis.
+# locmemcache:// is per process: for development only.
+CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="") or "dbcache://openlot_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -115,6 +118,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Admin login rate limit (admin_portal.login), counted in the cache: after this
+# many failed logins for one username, or from one client address, logins are
+# refused without checking the password until the window has passed since the
+# last counted failure. 0 turns a limit off.
+LOGIN_MAX_FAILURES_PER_USER = env.int("LOGIN_MAX_FAILURES_PER_USER", default=5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=30)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Behind a reverse proxy every request comes from the proxy's address: name the
+# header it puts the client's address in (X-Forwarded-For, X-Real-IP). Only set
+# it when such a proxy is always in front: clients can send the header too.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Taipei")

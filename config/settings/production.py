@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import cache_from_env, env
+from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -12,10 +12,6 @@ if len(SECRET_KEY) < 50:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # The sandbox takes no money: never offered to real drivers unless asked for.
 PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False)
-# Shared by every app server (rate limits must count in one place). The
-# database cache's table is created by `migrate`; Redis also works:
-# CACHE_URL=redis://host:6379/0.
-CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="") or "dbcache://openlot_cache")}
 
 STORAGES = {
     **STORAGES,  # noqa: F405
