@@ -16,16 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-
-def client_address(request) -> str:
-    """The client's IP address: REMOTE_ADDR, or the one a trusted proxy reports."""
-    if settings.CLIENT_IP_HEADER:
-        forwarded = request.headers.get(settings.CLIENT_IP_HEADER, "")
-        if forwarded:
-            # A proxy appends the address it saw: the last entry is the one not made up
-            # by the client.
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+from config.http import client_address
 
 
 def _key(kind: str, value: str) -> str:

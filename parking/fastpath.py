@@ -23,8 +23,8 @@ from .models import Direction, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
 from .status import session_status
 
-ENTRY = "SELECT * FROM openlot_gate_entry(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-LEAVE = "SELECT * FROM openlot_gate_leave(%s, %s, %s, %s, %s, %s, %s)"
+ENTRY = "SELECT * FROM openlot_gate_entry(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+LEAVE = "SELECT * FROM openlot_gate_leave(%s, %s, %s, %s, %s, %s, %s, %s)"
 RECORD_EXIT = (
     "SELECT * FROM openlot_gate_exit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
@@ -36,6 +36,10 @@ def available() -> bool:
 
 def _seen_resolution() -> timedelta:
     return timedelta(seconds=settings.GATE_LAST_SEEN_RESOLUTION_SECONDS)
+
+
+def _read_ttl() -> timedelta:
+    return timedelta(seconds=settings.READ_ID_TTL_SECONDS)
 
 
 def _refuse_if_needed(outcome: str, gate_direction: str | None) -> None:
@@ -52,7 +56,7 @@ def enter(token: str, read: PlateRead, *, now: datetime) -> GateDecision:
             [
                 hash_token(token), uuid.uuid4(), read.plate, ocr_key(read.plate),
                 read.plate_as_read, read.photo_url, read.photo_thumbnail, read.read_id,
-                now, _seen_resolution(),
+                now, _seen_resolution(), _read_ttl(),
             ],
         )  # fmt: skip
         outcome, gate_id, lot_id, direction, currency, session_id, plate, free, replayed = (
@@ -86,7 +90,7 @@ def _leave_once(token: str, read: PlateRead, now: datetime) -> GateDecision | No
             LEAVE,
             [
                 hash_token(token), read.plate, ocr_key(read.plate), read.plate_as_read,
-                read.read_id, now, _seen_resolution(),
+                read.read_id, now, _seen_resolution(), _read_ttl(),
             ],
         )  # fmt: skip
         columns = [column.name for column in cursor.description]

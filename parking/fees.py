@@ -3,9 +3,10 @@
 How a sign is read (the usual rules of Taiwanese lots):
 
 * Free minutes are a grace period: a stay of at most `free_minutes` costs
-  nothing; a longer one is charged from its start. They apply to the first
-  period of a stay only, not to a period that restarts after a paid car
-  overstayed its exit window.
+  nothing; a longer one is charged from its start.
+* A period that restarts after a paid car overstayed its exit window is
+  billed by the unit from its start: neither the free minutes nor the first
+  period apply again (the driver already had both).
 * The optional first period ("first hour NT$30") is charged whole as soon as
   it starts. After it, time is billed in units rounded up ("NT$15 per half
   hour"): one second into a unit costs the whole unit.
@@ -104,27 +105,35 @@ def _units_started(origin: datetime, unit: timedelta, begin: datetime, end: date
     )
 
 
+def _first_period(tariff: TariffRules, restarted: bool) -> tuple[timedelta, int]:
+    """The first period's length and price: none when a period restarts."""
+    if restarted or not tariff.first_period_minutes:
+        return timedelta(0), 0
+    return timedelta(minutes=tariff.first_period_minutes), tariff.first_period_price
+
+
 def calculate_fee(
-    tariff: TariffRules, start: datetime, end: datetime, *, free_minutes_apply: bool = True
+    tariff: TariffRules, start: datetime, end: datetime, *, restarted: bool = False
 ) -> Fee:
-    """What parking from `start` to `end` costs under `tariff`, with a per-day breakdown."""
+    """What parking from `start` to `end` costs under `tariff`, with a per-day breakdown.
+
+    `restarted`: the period began when a paid exit window ran out, so it is
+    billed by the unit, without free minutes or a first period.
+    """
     # In UTC, arithmetic is elapsed time; in a zone with DST it would be wall-clock time.
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    if end <= start or (
-        free_minutes_apply and end - start <= timedelta(minutes=tariff.free_minutes)
-    ):
+    free = timedelta(0) if restarted else timedelta(minutes=tariff.free_minutes)
+    if end <= start or end - start <= free:
         return Fee(amount=0, start=start, end=end, free=True)
 
-    first_period = timedelta(minutes=tariff.first_period_minutes)
+    first_period, first_period_price = _first_period(tariff, restarted)
     units_from = start + first_period
     unit = timedelta(minutes=tariff.unit_minutes)
     days = []
     for day, day_start, day_end in _local_days(start, end, tariff.timezone):
         has_first_period = bool(first_period) and day_start <= start < day_end
         units = _units_started(units_from, unit, max(day_start, start), min(day_end, end))
-        subtotal = units * tariff.unit_price + (
-            tariff.first_period_price if has_first_period else 0
-        )
+        subtotal = units * tariff.unit_price + (first_period_price if has_first_period else 0)
         amount = subtotal if tariff.daily_cap is None else min(subtotal, tariff.daily_cap)
         days.append(FeeDay(day, has_first_period, units, subtotal, amount))
     return Fee(
@@ -132,18 +141,18 @@ def calculate_fee(
     )
 
 
-def free_span(tariff: TariffRules, *, free_minutes_apply: bool = True) -> timedelta | None:
+def free_span(tariff: TariffRules, *, restarted: bool = False) -> timedelta | None:
     """How long a period may last and still cost nothing under `tariff`; None if it never costs.
 
-    `calculate_fee(tariff, start, start + d).amount == 0` exactly when
-    `d <= free_span(tariff)`: the free minutes (when they apply), or a first
-    period priced at zero (units only start after it). A tariff whose prices
-    or daily cap are zero costs nothing however long the stay.
+    `calculate_fee(tariff, start, start + d, restarted=r).amount == 0` exactly
+    when `d <= free_span(tariff, restarted=r)`: the free minutes, or a first
+    period priced at zero (units only start after it), neither for a restarted
+    period. A tariff whose prices or daily cap are zero costs nothing at all.
     """
-    first_period_price = tariff.first_period_price if tariff.first_period_minutes else 0
+    first_period, first_period_price = _first_period(tariff, restarted)
     if tariff.daily_cap == 0 or (tariff.unit_price == 0 and first_period_price == 0):
         return None
-    span = timedelta(minutes=tariff.free_minutes if free_minutes_apply else 0)
+    span = timedelta(0) if restarted else timedelta(minutes=tariff.free_minutes)
     if first_period_price == 0:
-        span = max(span, timedelta(minutes=tariff.first_period_minutes))
+        span = max(span, first_period)
     return span

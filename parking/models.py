@@ -181,7 +181,3 @@ class GateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.plate} {self.outcome}"
-
-    @property
-    def opened(self) -> bool:
-        return self.outcome in OPENING_OUTCOMES

@@ -100,12 +100,11 @@ def grant_exit(session_id: uuid.UUID, until: datetime, *, now: datetime) -> Park
     return session
 
 
-def find_exit_session(lot: Lot, plate: str, *, lock: bool = False) -> ParkingSession | None:
-    """The vehicle `plate` names: the exact plate, else the one plate equal up to OCR confusions."""
-    candidates = ParkingSession.objects.filter(lot=lot, plate_key=ocr_key(plate))
-    if lock:
-        candidates = candidates.select_for_update()
-    candidates = list(candidates)
+def find_exit_session(lot: Lot, plate: str) -> ParkingSession | None:
+    """The vehicle `plate` names, locked: the exact plate, else the only OCR look-alike."""
+    candidates = list(
+        ParkingSession.objects.filter(lot=lot, plate_key=ocr_key(plate)).select_for_update()
+    )
     for session in candidates:
         session.lot = lot
     return pick_exit_session(candidates, plate)
@@ -144,8 +143,18 @@ class _LotFull(Exception):
     """Raised inside the entry transaction to undo the session insert."""
 
 
+def forget_stale_read(gate: Gate, read: PlateRead, now: datetime) -> None:
+    """A read_id answers retries for READ_ID_TTL_SECONDS; an older one is a new read."""
+    if read.read_id is not None:
+        too_old = now - timedelta(seconds=settings.READ_ID_TTL_SECONDS)
+        GateEvent.objects.filter(gate=gate, read_id=read.read_id, created_at__lt=too_old).update(
+            read_id=None
+        )
+
+
 def admit_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecision:
     """Entry through the ORM: take a space and start the fee clock, or say why not."""
+    forget_stale_read(gate, read, now)
     mode = "insert"
     for _attempt in range(ATTEMPTS):
         try:
@@ -192,6 +201,7 @@ def _admit_once(gate: Gate, read: PlateRead, now: datetime, mode: str) -> GateDe
 
 def release_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecision:
     """Exit through the ORM: let a paid (or nothing-due) vehicle out and free its space."""
+    forget_stale_read(gate, read, now)
     for _attempt in range(ATTEMPTS):
         try:
             with transaction.atomic():
@@ -204,7 +214,7 @@ def release_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecisi
 
 def _release_once(gate: Gate, read: PlateRead, now: datetime) -> GateDecision:
     lot = gate.lot
-    session = find_exit_session(lot, read.plate, lock=True)
+    session = find_exit_session(lot, read.plate)
     if session is None:
         return _record(gate, read, Outcome.NO_ENTRY_RECORD, now, available=lot.available)
     status = session_status(session, now)
@@ -407,17 +417,19 @@ def sessions_in_state(sessions: QuerySet, state: SessionState, now: datetime) ->
     first_period_free = Q(**{tariff + "first_period_price": 0}) | Q(
         **{tariff + "first_period_minutes": 0}
     )
-    free_minutes = Case(
-        When(fee_start=F("entered_at"), then=F(tariff + "free_minutes")), default=Value(0)
-    )
+    # A period restarted after an overstayed exit window has neither free
+    # minutes nor a first period (parking.fees.calculate_fee's `restarted`).
+    from_entry = Q(fee_start=F("entered_at"))
+    free_minutes = Case(When(from_entry, then=F(tariff + "free_minutes")), default=Value(0))
     first_period_minutes = Case(
-        When(first_period_free, then=F(tariff + "first_period_minutes")), default=Value(0)
+        When(from_entry & first_period_free, then=F(tariff + "first_period_minutes")),
+        default=Value(0),
     )
     payment_state = Case(
         When(exit_allowed_until__gte=now, then=Value(SessionState.PAID.value)),
         When(Q(**{tariff + "daily_cap": 0}), then=Value(SessionState.FREE.value)),
         When(
-            Q(**{tariff + "unit_price": 0}) & first_period_free,
+            Q(**{tariff + "unit_price": 0}) & (first_period_free | ~from_entry),
             then=Value(SessionState.FREE.value),
         ),
         When(free_until__gte=now, then=Value(SessionState.FREE.value)),

@@ -39,7 +39,8 @@ def session_status(session, now: datetime, rules: TariffRules | None = None) -> 
     """The one place a session's payment state is derived from its timestamps.
 
     Paid means `now <= exit_allowed_until`. After that window the vehicle
-    owes a new fee period from the window's end, without free minutes.
+    owes a new fee period from the window's end, billed by the unit (no free
+    minutes, no first period: parking.fees.calculate_fee's `restarted`).
     """
     rules = rules or TariffRules.for_lot(session.lot)
     paid_until = session.exit_allowed_until
@@ -47,9 +48,7 @@ def session_status(session, now: datetime, rules: TariffRules | None = None) -> 
         fee = Fee(amount=0, start=session.billing_from, end=now, free=False)
         return SessionStatus(SessionState.PAID, session.billing_from, fee, paid_until, False)
     billing_from = paid_until or session.billing_from
-    fee = calculate_fee(
-        rules, billing_from, now, free_minutes_apply=billing_from == session.entered_at
-    )
+    fee = calculate_fee(rules, billing_from, now, restarted=billing_from != session.entered_at)
     if fee.amount:
         return SessionStatus(SessionState.UNPAID, billing_from, fee, None, paid_until is not None)
     free_until = billing_from + timedelta(minutes=rules.free_minutes) if fee.free else None

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from config.http import address_in, client_address
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -24,20 +26,6 @@ class Limit:
         """'20/60' is 20 attempts a minute."""
         count, seconds = text.split("/")
         return cls(int(count), int(seconds))
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's IP address: REMOTE_ADDR, or the header CLIENT_IP_HEADER names.
-
-    Behind a reverse proxy, set CLIENT_IP_HEADER to the header it sets (e.g.
-    HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR, whose last address is the one our
-    proxy saw); never trust such a header without a proxy that overwrites it.
-    """
-    header = settings.CLIENT_IP_HEADER
-    value = request.META.get(header, "") if header else ""
-    if value:
-        return value.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def retry_after(scope: str, client: str, limits: list[Limit], *, now: datetime) -> int | None:
@@ -60,6 +48,13 @@ def retry_after(scope: str, client: str, limits: list[Limit], *, now: datetime) 
 
 
 def kiosk_search_retry_after(request: HttpRequest, *, now: datetime) -> int | None:
-    """One kiosk plate search by this client: None if allowed, else seconds to wait."""
+    """One kiosk plate search by this client: None if allowed, else seconds to wait.
+
+    The lot's own kiosk terminals (KIOSK_TRUSTED_ADDRESSES) are not limited: a
+    busy exit would otherwise lock out the drivers queueing at it.
+    """
+    client = client_address(request)
+    if address_in(client, settings.KIOSK_TRUSTED_ADDRESSES):
+        return None
     limits = [Limit.parse(text) for text in settings.KIOSK_SEARCH_RATE_LIMITS]
-    return retry_after("kiosk-search", client_address(request), limits, now=now)
+    return retry_after("kiosk-search", client, limits, now=now)

@@ -109,3 +109,18 @@ def test_a_non_staff_user_with_the_right_password_is_refused_without_counting(
         response = log_in(client, "charlie", "charlie-pass")
         assert not logged_in(response)
         assert LOCKED_OUT not in response.content.decode()
+
+
+def test_behind_a_proxy_the_django_spelling_of_the_header_works_too(client, owner, settings, clock):
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
+    for n in range(3):
+        log_in(
+            client, f"user{n}", "guess", address="10.0.0.1", **{"X-Forwarded-For": f"203.0.113.{n}"}
+        )
+
+    response = log_in(
+        client, "alice", "alice-pass", address="10.0.0.1", **{"X-Forwarded-For": "198.51.100.9"}
+    )
+
+    assert logged_in(response)

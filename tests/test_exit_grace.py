@@ -105,3 +105,23 @@ def test_sixteen_minutes_after_paying_at_the_kiosk_the_gate_asks_again(
     assert quote["billing_from"].startswith(
         (paid_at + timedelta(minutes=15)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
     )
+
+
+def test_an_overstay_is_billed_by_the_unit_not_the_first_period_again(gates, owner, clock):
+    from .conftest import make_gate, make_lot
+
+    # "First hour NT$30, then NT$15 per half hour, daily max NT$180."
+    lot = make_lot(
+        owner, name="Sign", free_minutes=0, first_period_minutes=60, first_period_price=3000,
+        unit_minutes=30, unit_price=1500, daily_cap=18000,
+    )  # fmt: skip
+    entry, exit_ = make_gate(lot, "entry"), make_gate(lot, "exit")
+    session_id = gates.enter(entry, "ABC-1234").json()["session_id"]
+    clock.advance(hours=3)
+    pay(session_id, clock)
+    clock.advance(minutes=16)
+
+    response = gates.leave(exit_, "ABC-1234")
+
+    assert response.status_code == 402
+    assert response.json()["amount_due"] == 1500  # one half hour, not the first hour's NT$30

@@ -81,10 +81,26 @@ def test_one_second_past_the_free_minutes_is_charged_from_the_start():
     assert fee_after(tariff, minutes=30, seconds=1).amount == 3000
 
 
-def test_free_minutes_can_be_left_out_for_a_restarted_period():
+def test_a_restarted_period_has_no_free_minutes():
     tariff = TariffRules(timezone=TAIPEI, free_minutes=10, unit_minutes=30, unit_price=1500)
     end = START + timedelta(minutes=1)
-    assert calculate_fee(tariff, START, end, free_minutes_apply=False).amount == 1500
+    assert calculate_fee(tariff, START, end, restarted=True).amount == 1500
+
+
+def test_a_restarted_period_is_billed_by_the_unit_without_the_first_period_price():
+    # Paid at 20:00 under "first hour NT$30, then NT$15 per half hour": one minute
+    # past the exit window is one half hour, not the first hour's price again.
+    assert (
+        calculate_fee(
+            FIRST_HOUR_THEN_HALF_HOURS, START, START + timedelta(minutes=1), restarted=True
+        ).amount
+        == 1500
+    )
+    fee = calculate_fee(
+        FIRST_HOUR_THEN_HALF_HOURS, START, START + timedelta(hours=2, minutes=45), restarted=True
+    )
+    assert fee.amount == 6 * 1500
+    assert not fee.days[0].first_period
 
 
 def test_nothing_is_charged_for_an_empty_or_backwards_period():

@@ -115,3 +115,4 @@ def test_get_is_not_a_gate_call(client, entry_gate):
         "/api/gates/entry", headers={"Authorization": f"Bearer {entry_gate.token}"}
     )
     assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"

@@ -95,3 +95,27 @@ def test_the_same_car_read_by_two_gates_at_once_is_counted_once(server, owner):
 
     assert Counter(code for _d, _s, code in results) == {"entered": 1, "already_inside": 15}
     assert Lot.objects.get(pk=lot.pk).occupied == 1
+
+
+def test_exits_decided_in_python_racing_entries_keep_the_count_exact(server, owner):
+    # The first hour is free as a first period, not as free minutes: the SQL alone
+    # cannot tell, so every exit takes the fee decision in Python (two round trips).
+    lot = make_lot(
+        owner, capacity=20, free_minutes=0, first_period_minutes=60, first_period_price=0,
+        unit_minutes=30, unit_price=1500,
+    )  # fmt: skip
+    entry, exit_ = make_gate(lot, Direction.ENTRY), make_gate(lot, Direction.EXIT)
+    inside = [f"FEE{n:03d}" for n in range(20)]
+    for plate in inside:
+        admit_vehicle(entry, PlateRead(plate, plate), now=timezone.now() - timedelta(minutes=5))
+    calls = [(exit_, plate) for plate in inside] + [(entry, f"NXT{n:03d}") for n in range(40)]
+    random.Random(11).shuffle(calls)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda call: post(server, *call), calls))
+
+    outcomes = Counter((direction, code) for direction, _s, code in results)
+    assert outcomes[("exit", "exit_granted")] == 20
+    assert outcomes[("entry", "entered")] + outcomes[("entry", "full")] == 40
+    assert_counter_matches_sessions(lot)
+    assert lot.occupied == outcomes[("entry", "entered")]

@@ -1,23 +1,33 @@
-"""PostgreSQL's one-round-trip exit lets a car out by itself only when Python would too.
+"""The ORM path and PostgreSQL's one-round-trip path must answer every gate call alike.
 
-`openlot_exit_certainly_allowed` (SQL) recognises the common cases of a car that
-owes nothing; anything else goes to parking.status.session_status. Whatever the
-SQL lets out, session_status must let out: checked on random sessions, tariffs
-and times (hypothesis).
+* a differential test runs the same random script of gate calls, clock jumps,
+  payments, revocations and lot closures on both paths and compares every answer;
+* `openlot_exit_certainly_allowed` (SQL) recognises the common cases of a car that
+  owes nothing, anything else goes to parking.status.session_status: whatever the
+  SQL lets out, session_status must let out (hypothesis, on random sessions,
+  tariffs and times).
 """
 
+import contextlib
+import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lots.models import Lot
 from parking.fees import TariffRules
-from parking.models import ParkingSession
+from parking.models import Direction, ParkingSession
+from parking.services import VehicleRefused, grant_exit, revoke_exit_grant
 from parking.status import session_status
+
+from .conftest import TAIPEI, GateClient, make_gate, make_lot
 
 pytestmark = [
     pytest.mark.skipif(
@@ -100,3 +110,81 @@ def test_the_sql_recognises_a_paid_window_and_free_minutes():
     session.exit_allowed_until = ENTERED + timedelta(hours=2)
     assert sql_lets_out(session, 0, ENTERED + timedelta(hours=2))
     assert not sql_lets_out(session, 0, ENTERED + timedelta(hours=2, seconds=1))
+
+
+LOOK_ALIKE_PLATES = ["ABC1234", "A8C1234", "ABC-I234", "XYZ5678", "XY25678", "QQQ000", "OOO000"]
+
+
+def gate_script(client, owner, clock_start, seed: int) -> list:
+    """A random day at a small lot: every gate answer, then the final counts."""
+    rng = random.Random(seed)
+    gates = GateClient(client)
+    answers = []
+    with time_machine.travel(clock_start, tick=False) as traveller:
+        lot = make_lot(
+            owner, name=f"Script {seed}", capacity=4, free_minutes=10, first_period_minutes=60,
+            first_period_price=3000, unit_minutes=30, unit_price=1500, daily_cap=18000,
+        )  # fmt: skip
+        entry, exit_ = make_gate(lot, Direction.ENTRY), make_gate(lot, Direction.EXIT)
+        reads = []
+        for _step in range(300):
+            action = rng.random()
+            if action < 0.1:
+                traveller.shift(timedelta(minutes=rng.choice([1, 9, 10, 11, 15, 16, 31, 61, 240])))
+                continue
+            if action < 0.2:
+                _pay_or_revoke(lot, rng, datetime.now(tz=TAIPEI))
+                continue
+            if action < 0.25:
+                Lot.objects.filter(pk=lot.pk).update(is_active=rng.random() < 0.8)
+                continue
+            gate = entry if action < 0.6 else exit_
+            plate, fields = rng.choice(LOOK_ALIKE_PLATES), {}
+            if reads and rng.random() < 0.3:  # a retry, sometimes with another plate
+                old_gate, old_plate, old_read = rng.choice(reads)
+                if old_gate is gate:
+                    fields["read_id"] = old_read
+                    plate = old_plate if rng.random() < 0.7 else plate
+            elif rng.random() < 0.5:
+                fields["read_id"] = str(uuid.UUID(int=rng.getrandbits(128)))
+                reads.append((gate, plate, fields["read_id"]))
+            body = gates.post(gate, {"plate": plate, **fields}).json()
+            answers.append(
+                (
+                    gate.direction,
+                    plate,
+                    body.get("code"),
+                    body.get("plate"),
+                    body.get("available"),
+                    body.get("amount_due"),
+                    body.get("session_id") is not None,
+                )  # fmt: skip
+            )
+    lot.refresh_from_db()
+    parked = sorted(ParkingSession.objects.filter(lot=lot).values_list("plate", flat=True))
+    return [*answers, ("final", lot.occupied, parked)]
+
+
+def _pay_or_revoke(lot, rng, now):
+    sessions = list(ParkingSession.objects.filter(lot=lot).order_by("plate"))
+    if not sessions:
+        return
+    session = rng.choice(sessions)
+    if rng.random() < 0.7:
+        grant_exit(session.pk, now + timedelta(minutes=15), now=now)
+    else:
+        with contextlib.suppress(VehicleRefused):  # not paid: nothing to take back
+            revoke_exit_grant(session.pk, now=now)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_both_paths_answer_a_random_day_of_gate_calls_alike(client, owner, settings, seed):
+    start = datetime(2026, 3, 2, 7, 0, tzinfo=TAIPEI)
+    settings.GATE_FAST_PATH = False
+    through_the_orm = gate_script(client, owner, start, seed)
+    settings.GATE_FAST_PATH = True
+    through_sql = gate_script(client, owner, start + timedelta(days=30), seed)
+
+    assert through_sql == through_the_orm
+    final = through_sql[-1]
+    assert final[1] == len(final[2])  # the counter equals the cars inside

@@ -78,3 +78,33 @@ def test_read_ids_are_per_gate(gates, entry_gate, lot):
     response = gates.enter(second_gate, "XYZ-5678", read_id=read_id)
 
     assert response.status_code == 201
+
+
+def test_an_old_read_id_is_a_new_read_and_never_reopens_for_a_car_that_owes(
+    gates, entry_gate, exit_gate, clock
+):
+    read_id = str(uuid.uuid4())
+    gates.enter(entry_gate, "ABC-1234")
+    assert gates.leave(exit_gate, "ABC-1234", read_id=read_id).json()["code"] == "exit_granted"
+    clock.advance(days=1)
+    gates.enter(entry_gate, "ABC-1234")
+    clock.advance(hours=5)
+
+    # Gate firmware reused yesterday's read_id after a reboot.
+    response = gates.leave(exit_gate, "ABC-1234", read_id=read_id)
+
+    assert response.status_code == 402
+    assert response.json()["code"] == "payment_required"
+    assert ParkingSession.objects.filter(plate="ABC1234").exists()
+    assert GateEvent.objects.filter(read_id=read_id).count() == 1  # the new decision holds it
+
+
+def test_a_read_id_is_still_a_retry_within_its_time_to_live(gates, entry_gate, lot, clock):
+    read_id = str(uuid.uuid4())
+    first = gates.enter(entry_gate, "ABC-1234", read_id=read_id)
+    clock.advance(minutes=9)
+
+    retry = gates.enter(entry_gate, "ABC-1234", read_id=read_id)
+
+    assert retry.status_code == 201
+    assert retry.json() == first.json()

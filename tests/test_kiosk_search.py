@@ -162,3 +162,25 @@ def test_in_production_the_limits_live_in_the_database_cache_that_migrate_create
 
     assert output.returncode == 0, output.stderr
     assert output.stdout.strip().splitlines()[-1] == "[True, True, False]"
+
+
+def test_the_header_is_named_as_for_the_admin_login(client, lot, settings):
+    # One setting for both limits: the header as it is sent.
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    for n in range(2):
+        assert (
+            search(client, lot, "ABC1234", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code == 200
+        )
+    # A third driver behind the same proxy is someone else, not the proxy again.
+    assert search(client, lot, "ABC1234", HTTP_X_FORWARDED_FOR="198.51.100.9").status_code == 200
+
+
+def test_the_lots_own_kiosk_terminals_are_never_limited(client, lot, settings):
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
+    settings.KIOSK_TRUSTED_ADDRESSES = ["192.168.10.0/24"]
+    for _ in range(10):
+        assert search(client, lot, "ABC1234", REMOTE_ADDR="192.168.10.21").status_code == 200
+    search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5")
+    search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5")
+    assert search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5").status_code == 429

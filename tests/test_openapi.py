@@ -73,3 +73,21 @@ def test_payment_creation_documents_its_answers_and_refusals(openapi):
 
 def test_payment_status_documents_not_found(openapi):
     assert statuses(openapi, "/api/payments/{payment_id}", "get") >= {"200", "404"}
+
+
+def test_an_unknown_api_path_answers_json(client, db):
+    response = client.get("/api/nothing/here")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "There is no such API endpoint."}
+
+
+def test_a_wrong_method_answers_json_and_says_what_is_allowed(client, db):
+    response = client.get("/api/gates/entry")
+
+    assert response.status_code == 405
+    assert response.json() == {
+        "code": "method_not_allowed",
+        "message": "This endpoint does not accept GET.",
+    }
+    assert response["Allow"] == "POST"

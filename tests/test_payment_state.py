@@ -34,18 +34,16 @@ tariffs = st.builds(
 
 @given(
     tariff=tariffs,
-    free_minutes_apply=st.booleans(),
+    restarted=st.booleans(),
     start=st.datetimes(
         min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
     ),
     seconds=st.integers(-60, 3 * 24 * 3600),
 )
-def test_free_span_is_exactly_how_long_a_stay_costs_nothing(
-    tariff, free_minutes_apply, start, seconds
-):
+def test_free_span_is_exactly_how_long_a_stay_costs_nothing(tariff, restarted, start, seconds):
     end = start + timedelta(seconds=seconds)
-    fee = calculate_fee(tariff, start, end, free_minutes_apply=free_minutes_apply)
-    span = free_span(tariff, free_minutes_apply=free_minutes_apply)
+    fee = calculate_fee(tariff, start, end, restarted=restarted)
+    span = free_span(tariff, restarted=restarted)
 
     assert (fee.amount == 0) == (span is None or end - start <= span)
 

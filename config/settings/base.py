@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.logging.RequestLogMiddleware",
+    "config.http.JsonApiErrorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -129,6 +130,7 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=1
 # Behind a reverse proxy every request comes from the proxy's address: name the
 # header it puts the client's address in (X-Forwarded-For, X-Real-IP). Only set
 # it when such a proxy is always in front: clients can send the header too.
+# (config.http.client_address; Django's HTTP_X_FORWARDED_FOR spelling works too.)
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
@@ -164,6 +166,9 @@ EXIT_GRACE_MINUTES = env.int("EXIT_GRACE_MINUTES", default=15)
 # On PostgreSQL, gate decisions run in one round trip through SQL functions
 # (parking.fastpath); false takes the ORM path everywhere (for comparison).
 GATE_FAST_PATH = env.bool("GATE_FAST_PATH", default=True)
+# A gate's retry with the same read_id gets the first answer for this long; an
+# older read_id is forgotten (firmware that reuses ids gets fresh decisions).
+READ_ID_TTL_SECONDS = env.int("READ_ID_TTL_SECONDS", default=600)
 # Gates' last_seen is written at most this often, so the hot path stays read-mostly.
 GATE_LAST_SEEN_RESOLUTION_SECONDS = env.int("GATE_LAST_SEEN_RESOLUTION_SECONDS", default=60)
 
@@ -184,9 +189,8 @@ PAYMENT_QUOTE_MINUTES = env.int("PAYMENT_QUOTE_MINUTES", default=10)
 PAYMENT_REFRESH_SECONDS = env.int("PAYMENT_REFRESH_SECONDS", default=3)
 # Kiosk plate searches per client: "attempts/seconds", every limit applies.
 KIOSK_SEARCH_RATE_LIMITS = env.list("KIOSK_SEARCH_RATE_LIMITS", default=["20/60", "300/3600"])
-# Header holding the client's address behind a reverse proxy (e.g. HTTP_X_REAL_IP);
-# empty: REMOTE_ADDR.
-CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+# The lot's own kiosk terminals (addresses or CIDR blocks): never rate-limited.
+KIOSK_TRUSTED_ADDRESSES = env.list("KIOSK_TRUSTED_ADDRESSES", default=[])
 
 # Where the simulator and printed demo URLs point by default.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

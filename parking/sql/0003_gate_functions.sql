@@ -4,6 +4,31 @@
 -- the ORM, with the same lock order (vehicle row first, lot row second) and the same
 -- outcomes; tests/test_gate_paths.py checks that both give the same answers.
 
+-- Lock order in every function: vehicle row, lot row, event row, gate row last
+-- (last_seen_at), as in parking/services.py; a gate's row is written only after the
+-- decision, so two calls of one gate never wait on each other in opposite orders.
+-- (Forgetting a stale read_id locks that old event first: only calls carrying that
+-- same read_id ever wait on it.)
+
+-- A read_id answers retries for a while (READ_ID_TTL_SECONDS); after that it is
+-- forgotten, so a gate that reuses one (firmware after a reboot) gets a fresh decision.
+CREATE OR REPLACE FUNCTION openlot_forget_stale_read(
+    p_gate_id bigint, p_read_id uuid, p_older_than timestamptz
+) RETURNS void LANGUAGE sql AS $$
+    UPDATE parking_gateevent SET read_id = NULL
+     WHERE p_read_id IS NOT NULL AND gate_id = p_gate_id AND read_id = p_read_id
+       AND created_at < p_older_than
+$$;
+
+
+CREATE OR REPLACE FUNCTION openlot_mark_gate_seen(
+    p_gate_id bigint, p_last_seen timestamptz, p_now timestamptz, p_resolution interval
+) RETURNS void LANGUAGE sql AS $$
+    UPDATE parking_gate SET last_seen_at = p_now
+     WHERE id = p_gate_id AND (p_last_seen IS NULL OR p_now - p_last_seen >= p_resolution)
+$$;
+
+
 CREATE OR REPLACE FUNCTION openlot_gate_entry(
     p_token_hash text,
     p_session_id uuid,
@@ -14,7 +39,8 @@ CREATE OR REPLACE FUNCTION openlot_gate_entry(
     p_photo_thumbnail text,
     p_read_id uuid,
     p_now timestamptz,
-    p_seen_resolution interval
+    p_seen_resolution interval,
+    p_read_ttl interval
 ) RETURNS TABLE (
     outcome text, gate_id bigint, lot_id bigint, direction text, currency text,
     session_id uuid, plate text, available integer, replayed boolean
@@ -45,9 +71,7 @@ BEGIN
                             NULL::uuid, p_plate, NULL::integer, false;
         RETURN;
     END IF;
-    IF g.last_seen_at IS NULL OR p_now - g.last_seen_at >= p_seen_resolution THEN
-        UPDATE parking_gate SET last_seen_at = p_now WHERE id = g.id;
-    END IF;
+    PERFORM openlot_forget_stale_read(g.id, p_read_id, p_now - p_read_ttl);
 
     BEGIN
         IF NOT g.is_active THEN
@@ -102,6 +126,7 @@ BEGIN
                             e.session_id, e.plate::text, e.available, true;
         RETURN;
     END;
+    PERFORM openlot_mark_gate_seen(g.id, g.last_seen_at, p_now, p_seen_resolution);
     RETURN QUERY SELECT v_outcome, g.id, g.lot_id, g.direction::text, g.currency::text,
                         v_session, p_plate, v_available, false;
 END
@@ -136,7 +161,8 @@ CREATE OR REPLACE FUNCTION openlot_gate_leave(
     p_plate_as_read text,
     p_read_id uuid,
     p_now timestamptz,
-    p_seen_resolution interval
+    p_seen_resolution interval,
+    p_read_ttl interval
 ) RETURNS TABLE (
     outcome text, gate_id bigint, lot_id bigint, direction text, currency text,
     timezone text, capacity integer, occupied integer, last_seen_at timestamptz,
@@ -175,6 +201,7 @@ BEGIN
         RETURN NEXT;
         RETURN;
     END IF;
+    PERFORM openlot_forget_stale_read(g.id, p_read_id, p_now - p_read_ttl);
     IF p_read_id IS NOT NULL THEN
         SELECT ev.outcome, ev.plate, ev.plate_as_read, ev.session_id, ev.available,
                ev.amount_due INTO e
@@ -214,9 +241,6 @@ BEGIN
         RETURN;
     END IF;
 
-    IF g.last_seen_at IS NULL OR p_now - g.last_seen_at >= p_seen_resolution THEN
-        UPDATE parking_gate SET last_seen_at = p_now WHERE id = g.id;
-    END IF;
     BEGIN
         IF s.id IS NULL THEN
             v_outcome := 'no_entry_record';
@@ -252,6 +276,7 @@ BEGIN
     END;
     outcome := v_outcome;
     replayed := coalesce(replayed, false);
+    PERFORM openlot_mark_gate_seen(g.id, g.last_seen_at, p_now, p_seen_resolution);
     RETURN NEXT;
 END
 $$;
@@ -284,9 +309,6 @@ DECLARE
     v_occupied integer;
     v_capacity integer;
 BEGIN
-    IF p_mark_seen THEN
-        UPDATE parking_gate SET last_seen_at = p_now WHERE id = p_gate_id;
-    END IF;
     BEGIN
         IF p_outcome = 'exit_granted' THEN
             DELETE FROM parking_parkingsession s
@@ -321,6 +343,9 @@ BEGIN
                             e.session_id, e.plate::text, e.available, e.amount_due, true;
         RETURN;
     END;
+    IF p_mark_seen THEN
+        UPDATE parking_gate SET last_seen_at = p_now WHERE id = p_gate_id;
+    END IF;
     RETURN QUERY SELECT p_outcome, p_session_id, p_plate, v_available, p_amount_due, false;
 END
 $$;

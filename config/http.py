@@ -1,0 +1,67 @@
+"""Who is asking: the client's IP address, also behind a reverse proxy."""
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+
+def client_address(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or behind a proxy the last address in the CLIENT_IP_HEADER header.
+
+    The proxy appends the address it saw, so the last entry is the one the
+    client could not make up. The setting names the header as sent
+    (`X-Forwarded-For`); Django's spelling (`HTTP_X_FORWARDED_FOR`) means the same.
+    """
+    header = settings.CLIENT_IP_HEADER
+    if header:
+        if header.upper().startswith("HTTP_"):
+            header = header[5:].replace("_", "-")
+        forwarded = request.headers.get(header, "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def address_in(address: str, networks: list[str]) -> bool:
+    """Whether `address` is one of `networks` (addresses or CIDR blocks); False if unreadable."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+class JsonApiErrorsMiddleware:
+    """Under /api/, Django's own HTML refusals (unknown path, wrong method) become JSON.
+
+    Every API answer then has a machine `code` and a human `message`, as the
+    OpenAPI document promises, whatever part of the stack refused.
+    """
+
+    CODES = {404: "not_found", 405: "method_not_allowed"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        code = self.CODES.get(response.status_code)
+        if (
+            code is None
+            or not request.path.startswith("/api/")
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        messages = {
+            "not_found": _("There is no such API endpoint."),
+            "method_not_allowed": _("This endpoint does not accept %(method)s.")
+            % {"method": request.method},
+        }
+        replacement = JsonResponse(
+            {"code": code, "message": str(messages[code])}, status=response.status_code
+        )
+        if "Allow" in response:
+            replacement["Allow"] = response["Allow"]
+        return replacement
