@@ -1,14 +1,15 @@
-"""Public lot API: live vacancy (nearby search comes with the map)."""
+"""Public lot API: nearby lots and live vacancy, for the map and for apps."""
 
 from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from config.errors import ApiError, ErrorOut
 
 from .models import Lot
+from .nearby import NearbyLot, describe_search, search_nearby
 
 router = Router(tags=["lots"])
 
@@ -20,6 +21,72 @@ class VacancyOut(Schema):
     occupied: int
     available: int
     updated_at: datetime
+
+
+class NearbyQuery(Schema):
+    lat: float = Field(..., ge=-90, le=90, allow_inf_nan=False, description="Latitude (WGS84)")
+    lng: float = Field(..., ge=-180, le=180, allow_inf_nan=False, description="Longitude (WGS84)")
+    radius_m: int | None = Field(
+        None, ge=1, description="Search radius in metres; at most (and by default) 3,000"
+    )
+    limit: int | None = Field(
+        None, ge=1, description="Most lots answered; at most (and by default) 15"
+    )
+
+
+class NearbyLotOut(Schema):
+    id: int
+    name: str
+    address: str
+    lat: float
+    lng: float
+    distance_m: int = Field(..., description="Great-circle distance from the point, metres")
+    capacity: int
+    available: int
+
+    @staticmethod
+    def of(lot: NearbyLot) -> "NearbyLotOut":
+        return NearbyLotOut(
+            id=lot.id,
+            name=lot.name,
+            address=lot.address,
+            lat=lot.latitude,
+            lng=lot.longitude,
+            distance_m=round(lot.distance_m),
+            capacity=lot.capacity,
+            available=lot.available,
+        )
+
+
+class NearbyOut(Schema):
+    results: list[NearbyLotOut] = Field(..., description="Nearest first")
+    radius_m: int = Field(..., description="The radius searched")
+    limit: int = Field(..., description="The most lots that could be answered")
+    nearest: NearbyLotOut | None = Field(
+        None, description="Only when no lot is within the radius: the nearest one farther away"
+    )
+    message: str = Field(..., description="What was found, in words, e.g. for a screen reader")
+
+
+@router.get(
+    "/nearby",
+    url_name="lots_nearby",
+    summary="Lots near a point, nearest first, with live vacancy",
+    response={200: NearbyOut, 422: ErrorOut, 503: ErrorOut},
+)
+def nearby(request: HttpRequest, query: Query[NearbyQuery]):
+    search = search_nearby(query.lat, query.lng, radius_m=query.radius_m, limit=query.limit)
+    nearest = search.nearest_beyond
+    return Status(
+        200,
+        NearbyOut(
+            results=[NearbyLotOut.of(lot) for lot in search.lots],
+            radius_m=search.radius_m,
+            limit=search.limit,
+            nearest=NearbyLotOut.of(nearest) if nearest else None,
+            message=describe_search(search),
+        ),
+    )
 
 
 def active_lot_or_404(lot_id: int, *fields: str) -> Lot:
