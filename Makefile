@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve test test-sqlite test-postgres lint clean
+.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -65,6 +65,10 @@ test-postgres: $(VENV)/.installed
 	else \
 		echo "== PostgreSQL not reachable: its run is skipped (CI=true makes this an error)" ; \
 	fi
+
+# Regenerate docs/screenshots/ from the browser tests (the README's pictures are theirs).
+screenshots: $(VENV)/.installed
+	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -m browser -q
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache

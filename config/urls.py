@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 from .api import api
@@ -14,6 +14,7 @@ def media(request, path):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("lots.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -31,6 +31,9 @@ START_RADIUS_M = 400.0
 # still missing, assuming the lots found so far are spread evenly.
 MIN_GROWTH, MAX_GROWTH = 1.5, 4.0
 
+# Below this share of free spaces a lot is shown as nearly full.
+FEW_SPACES_SHARE = 0.2
+
 _COLUMNS = ("id", "latitude", "longitude", "name", "address", "capacity", "occupied")
 
 
@@ -172,6 +175,15 @@ def _candidates_sql(longitude_ranges: int) -> str:
         f"WHERE {column('is_active')} = %s AND {column('latitude')} BETWEEN %s AND %s "
         f"AND ({in_ranges})"
     )
+
+
+def fullness(available: int, capacity: int) -> str:
+    """How full a lot looks on the map: "plenty", "few" (under 20% free) or "full"."""
+    if available <= 0:
+        return "full"
+    if available < FEW_SPACES_SHARE * capacity:
+        return "few"
+    return "plenty"
 
 
 def format_distance(metres: float) -> str:

@@ -14,10 +14,11 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from lots.services import create_lot
 from parking.models import Direction
-from parking.services import create_gate
+from parking.services import PlateRead, admit_vehicle, create_gate
 
 from .browser import browser, page, phone  # noqa: F401  (fixtures)
 
@@ -90,6 +91,13 @@ def make_gate(lot, direction, name=None):
     gate, token = create_gate(lot, name=name or f"{direction} 1", direction=direction)
     gate.token = token
     return gate
+
+
+def park_cars(lot, count: int) -> None:
+    """`count` cars admitted through an entry gate of `lot` (made for them), as gates do."""
+    gate = make_gate(lot, Direction.ENTRY, name="Parking helper")
+    for n in range(count):
+        admit_vehicle(gate, PlateRead(f"CAR{n:04d}", f"CAR-{n:04d}"), now=timezone.now())
 
 
 @pytest.fixture

@@ -154,6 +154,7 @@ NEARBY_LIMIT = env.int("NEARBY_LIMIT", default=15)
 # Where the map opens before it knows where the user is: Taipei Main Station.
 MAP_DEFAULT_LATITUDE = env.float("MAP_DEFAULT_LATITUDE", default=25.0478)
 MAP_DEFAULT_LONGITUDE = env.float("MAP_DEFAULT_LONGITUDE", default=121.5170)
+MAP_DEFAULT_PLACE_NAME = env.str("MAP_DEFAULT_PLACE_NAME", default="Taipei Main Station")
 MAP_DEFAULT_ZOOM = env.int("MAP_DEFAULT_ZOOM", default=15)
 # Raster tiles for the map; an empty URL shows the lots on a blank background.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
