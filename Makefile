@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean
+.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -69,6 +69,11 @@ test-postgres: $(VENV)/.installed
 # Regenerate docs/screenshots/ from the browser tests (the README's pictures are theirs).
 screenshots: $(VENV)/.installed
 	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -m browser -q
+
+# Benchmarks (not part of `make test`): results in benchmarks/results/, summary in
+# docs/performance.md.
+bench-gates: $(VENV)/.installed
+	$(PY) -m benchmarks.gates
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache

@@ -100,7 +100,7 @@ def active_lot_or_404(lot_id: int, *fields: str) -> Lot:
     "/{lot_id}/vacancy",
     url_name="lot_vacancy",
     summary="Live vacancy of a lot",
-    response={200: VacancyOut, 404: ErrorOut, 503: ErrorOut},
+    response={200: VacancyOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
 )
 def vacancy(request: HttpRequest, lot_id: int):
     lot = active_lot_or_404(lot_id, "name", "capacity", "occupied", "updated_at")

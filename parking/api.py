@@ -16,7 +16,8 @@ from config.errors import ApiError, GateErrorOut
 from lots.money import format_money
 
 from . import services
-from .models import Direction, Gate, Outcome
+from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused
+from .models import Direction, Outcome
 from .photos import InvalidPhoto, StoredPhoto, store_uploaded_photo, validate_photo_url
 from .plates import InvalidPlate, normalise_plate
 from .schemas import EntryIn, ExitIn, GateDecisionOut
@@ -44,28 +45,29 @@ MESSAGES = {
 
 
 class GateToken(HttpBearer):
-    """Bearer token of a gate; the token decides the lot and the direction."""
+    """A gate's bearer token. Checked with the decision itself (one database round trip).
 
-    def __init__(self, direction: str):
-        super().__init__()
-        self.direction = direction
+    Here only its shape is checked; `services.enter`/`services.leave` find the
+    gate it belongs to, and refuse unknown, revoked or other-direction tokens.
+    """
 
-    def authenticate(self, request: HttpRequest, token: str) -> Gate | None:
-        if not token or len(token) > 200:
-            return None
-        gate = services.authenticate_gate(token, now=timezone.now())
-        if gate is None:
-            return None
-        if gate.revoked_at is not None:
-            raise ApiError(401, "token_revoked", _("This gate's token has been revoked."))
-        if gate.direction != self.direction:
-            raise ApiError(
-                403,
-                "wrong_direction",
-                _("This token belongs to an %(direction)s gate.")
-                % {"direction": gate.get_direction_display()},
-            )
-        return gate
+    def authenticate(self, request: HttpRequest, token: str) -> str | None:
+        return token if 0 < len(token) <= 200 else None
+
+
+def refusal(refused: GateRefused) -> ApiError:
+    if refused.code == "token_revoked":
+        return ApiError(401, "token_revoked", _("This gate's token has been revoked."))
+    if refused.code == "wrong_direction":
+        direction = Direction(refused.gate_direction).label
+        return ApiError(
+            403,
+            "wrong_direction",
+            _("This token belongs to an %(direction)s gate.") % {"direction": direction},
+        )
+    return ApiError(
+        401, "unauthorized", _("A valid gate token is required: Authorization: Bearer <token>.")
+    )
 
 
 def _form_payload(request: HttpRequest, schema):
@@ -125,7 +127,7 @@ def plate_read(payload, *, photo_url: str = "", photo: StoredPhoto | None = None
         plate = normalise_plate(payload.plate)
     except InvalidPlate as exc:
         raise ApiError(422, "invalid_plate", exc.message) from exc
-    return services.PlateRead(
+    return PlateRead(
         plate=plate,
         plate_as_read=payload.plate,
         read_id=payload.read_id,
@@ -134,13 +136,12 @@ def plate_read(payload, *, photo_url: str = "", photo: StoredPhoto | None = None
     )
 
 
-def respond(request: HttpRequest, decision: services.GateDecision):
-    gate = request.auth
+def respond(request: HttpRequest, decision: GateDecision):
     # One structured log line per gate call (config.logging.RequestLogMiddleware).
     getattr(request, "log_context", {}).update(
-        gate_id=gate.pk,
-        lot_id=gate.lot_id,
-        direction=gate.direction,
+        gate_id=decision.gate_id,
+        lot_id=decision.lot_id,
+        direction=decision.direction,
         plate=decision.plate,
         decision=decision.outcome.value,
         replayed=decision.replayed,
@@ -197,7 +198,7 @@ GATE_ERRORS = {
 
 @router.post(
     "/entry",
-    auth=GateToken(Direction.ENTRY),
+    auth=GateToken(),
     url_name="gate_entry",
     summary="A vehicle at an entry gate",
     response={201: GateDecisionOut, 200: GateDecisionOut, 409: GateDecisionOut, **GATE_ERRORS},
@@ -210,27 +211,38 @@ def entry(request: HttpRequest):
     try:
         photo_url = validate_photo_url(payload.photo_url) if payload.photo_url else ""
         read = plate_read(payload, photo_url=photo_url)
-        photo = store_uploaded_photo(upload, now=now) if upload is not None else None
     except InvalidPhoto as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
-    if photo is None:
-        return respond(request, decide(services.admit_vehicle, request.auth, read, now))
+    if upload is None:
+        return respond(request, decide(services.enter, request.auth, read, now))
+    return respond(request, _enter_with_photo(request.auth, payload, upload, now))
+
+
+def _enter_with_photo(token: str, payload, upload, now) -> GateDecision:
+    # The token is checked before anything is stored for the request.
+    gate = decide(services.authenticate_gate, token, Direction.ENTRY, now)
+    try:
+        photo = store_uploaded_photo(upload, now=now)
+    except InvalidPhoto as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
     decision = None
     try:
-        decision = decide(
-            services.admit_vehicle, request.auth, plate_read(payload, photo=photo), now
-        )
+        decision = decide(services.admit_vehicle, gate, plate_read(payload, photo=photo), now)
     finally:
         # An uploaded photo is kept only with the vehicle it admitted.
         if decision is None or decision.outcome != Outcome.ENTERED or decision.replayed:
             photo.delete()
-    return respond(request, decision)
+    return decision
 
 
-def decide(service, gate: Gate, read: services.PlateRead, now) -> services.GateDecision:
+def decide(service, *args):
+    """Run a gate service, turning its refusals into API errors."""
+    *args, now = args
     try:
-        return service(gate, read, now=now)
-    except services.ReadIdReused as exc:
+        return service(*args, now=now)
+    except GateRefused as refused:
+        raise refusal(refused) from refused
+    except ReadIdReused as exc:
         raise ApiError(
             422, "read_id_reused", _("This read_id was already used for another plate.")
         ) from exc
@@ -238,7 +250,7 @@ def decide(service, gate: Gate, read: services.PlateRead, now) -> services.GateD
 
 @router.post(
     "/exit",
-    auth=GateToken(Direction.EXIT),
+    auth=GateToken(),
     url_name="gate_exit",
     summary="A vehicle at an exit gate",
     response={200: GateDecisionOut, 402: GateDecisionOut, 404: GateDecisionOut, **GATE_ERRORS},
@@ -247,5 +259,5 @@ def decide(service, gate: Gate, read: services.PlateRead, now) -> services.GateD
 def exit_(request: HttpRequest):
     """200 `exit_granted` (open, space freed), 402 `payment_required`, 404 `no_entry_record`."""
     payload, _upload = read_gate_payload(request, ExitIn)
-    decision = decide(services.release_vehicle, request.auth, plate_read(payload), timezone.now())
+    decision = decide(services.leave, request.auth, plate_read(payload), timezone.now())
     return respond(request, decision)

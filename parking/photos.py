@@ -129,6 +129,11 @@ def draw_vehicle_photo(plate: str, *, colour: tuple[int, int, int]) -> Image.Ima
 
 
 PHOTO_URL_MAX_LENGTH = 2000
+# What RFC 3986 allows in a URL (with %-escapes); no quotes, angle brackets or spaces,
+# so a stored URL can never break out of an attribute, even if a page forgot to escape.
+_URL_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
+)
 
 
 def validate_photo_url(url: str) -> str:
@@ -144,10 +149,6 @@ def validate_photo_url(url: str) -> str:
         host = parts.hostname
     except ValueError:
         host = None
-    if (
-        host is None
-        or parts.scheme not in ("http", "https")
-        or any(char.isspace() or not char.isprintable() for char in url)
-    ):
+    if host is None or parts.scheme not in ("http", "https") or not set(url) <= _URL_CHARACTERS:
         raise InvalidPhoto("invalid_photo_url", _("The photo URL must be an http or https URL."))
     return url

@@ -4,11 +4,13 @@ Locks are always taken in the same order, vehicle row first, lot row second
 (entry inserts the session then takes a space; exit locks the session then
 frees the space), so concurrent entries and exits of one lot queue instead of
 deadlocking.
+
+`enter` and `leave` are what the gate API calls. On PostgreSQL they run the
+decision in one round trip (parking.fastpath); elsewhere, and for callers that
+already hold a Gate, `admit_vehicle` and `release_vehicle` run it through the ORM.
 """
 
-import enum
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,97 +19,51 @@ from django.db import IntegrityError, transaction
 from lots.models import Lot
 from lots.services import free_space, occupy_space
 
-from .fees import Fee, TariffRules, calculate_fee
-from .models import OPENING_OUTCOMES, Gate, GateEvent, Outcome, ParkingSession, hash_token
+from . import fastpath
+from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused, pick_exit_session
+from .models import Direction, Gate, GateEvent, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
+from .status import SessionState, SessionStatus, exit_window, session_status
+
+__all__ = [
+    "GateDecision", "GateRefused", "PlateRead", "ReadIdReused", "SessionState", "SessionStatus",
+    "admit_vehicle", "authenticate_gate", "create_gate", "enter", "exit_window",
+    "find_exit_session", "grant_exit", "leave", "release_vehicle", "session_status",
+]  # fmt: skip
 
 # A decision is tried again after a unique-constraint race (two gates reading
 # one car, a retried read); the second try always sees the winner's rows.
-_ATTEMPTS = 3
+ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
-class PlateRead:
-    """One plate read by a gate camera, validated at the edge."""
-
-    plate: str  # normalised
-    plate_as_read: str
-    read_id: uuid.UUID | None = None
-    photo_url: str = ""
-    photo_thumbnail: str = ""  # storage name of our thumbnail, if we made one
+def enter(token: str, read: PlateRead, *, now: datetime) -> GateDecision:
+    """An entry gate's read: authenticate the token and decide. Raises GateRefused."""
+    if fastpath.available():
+        return fastpath.enter(token, read, now=now)
+    return admit_vehicle(authenticate_gate(token, Direction.ENTRY, now=now), read, now=now)
 
 
-@dataclass(frozen=True)
-class GateDecision:
-    outcome: Outcome
-    plate: str
-    lot: Lot
-    session_id: uuid.UUID | None = None
-    available: int | None = None
-    amount_due: int | None = None
-    currency: str = ""
-    replayed: bool = False  # the answer to an earlier call with the same read_id
-
-    @property
-    def opened(self) -> bool:
-        return self.outcome in OPENING_OUTCOMES
+def leave(token: str, read: PlateRead, *, now: datetime) -> GateDecision:
+    """An exit gate's read: authenticate the token and decide. Raises GateRefused."""
+    if fastpath.available():
+        return fastpath.leave(token, read, now=now, attempts=ATTEMPTS)
+    return release_vehicle(authenticate_gate(token, Direction.EXIT, now=now), read, now=now)
 
 
-class ReadIdReused(Exception):
-    """A read_id came back with a different plate: a gate bug, not a retry."""
-
-
-class SessionState(enum.StrEnum):
-    UNPAID = "unpaid"
-    PAID = "paid"  # inside the exit window a payment granted
-    FREE = "free"  # nothing due (free minutes, or a free tariff)
-
-
-@dataclass(frozen=True)
-class SessionStatus:
-    state: SessionState
-    # Start of the period the fee runs over: the entry, or the end of an exit
-    # window the vehicle overstayed.
-    billing_from: datetime
-    fee: Fee
-    # Until when the exit gate opens without (further) payment; None if it doesn't.
-    exit_allowed_until: datetime | None
-    grace_expired: bool  # it was paid, but did not leave in time
-
-    @property
-    def amount_due(self) -> int:
-        return self.fee.amount
-
-    @property
-    def exit_allowed(self) -> bool:
-        return self.state != SessionState.UNPAID
-
-
-def session_status(
-    session: ParkingSession, now: datetime, rules: TariffRules | None = None
-) -> SessionStatus:
-    """The one place a session's payment state is derived from its timestamps.
-
-    Paid means `now <= exit_allowed_until`. After that window the vehicle
-    owes a new fee period from the window's end, without free minutes.
-    """
-    rules = rules or TariffRules.for_lot(session.lot)
-    paid_until = session.exit_allowed_until
-    if paid_until is not None and now <= paid_until:
-        fee = Fee(amount=0, start=session.billing_from, end=now, free=False)
-        return SessionStatus(SessionState.PAID, session.billing_from, fee, paid_until, False)
-    billing_from = paid_until or session.billing_from
-    fee = calculate_fee(
-        rules, billing_from, now, free_minutes_apply=billing_from == session.entered_at
-    )
-    if fee.amount:
-        return SessionStatus(SessionState.UNPAID, billing_from, fee, None, paid_until is not None)
-    free_until = billing_from + timedelta(minutes=rules.free_minutes) if fee.free else None
-    return SessionStatus(SessionState.FREE, billing_from, fee, free_until, paid_until is not None)
-
-
-def exit_window() -> timedelta:
-    return timedelta(minutes=settings.EXIT_GRACE_MINUTES)
+def authenticate_gate(token: str, direction: str, *, now: datetime) -> Gate:
+    """The gate holding `token`, if it may make `direction` calls; else GateRefused."""
+    gate = Gate.objects.select_related("lot__tariff").filter(token_hash=hash_token(token)).first()
+    if gate is None:
+        raise GateRefused("unauthorized")
+    if gate.revoked_at is not None:
+        raise GateRefused("token_revoked", gate.direction)
+    if gate.direction != direction:
+        raise GateRefused("wrong_direction", gate.direction)
+    resolution = timedelta(seconds=settings.GATE_LAST_SEEN_RESOLUTION_SECONDS)
+    if gate.last_seen_at is None or now - gate.last_seen_at >= resolution:
+        Gate.objects.filter(pk=gate.pk).update(last_seen_at=now)
+        gate.last_seen_at = now
+    return gate
 
 
 @transaction.atomic
@@ -140,10 +96,7 @@ def find_exit_session(lot: Lot, plate: str, *, lock: bool = False) -> ParkingSes
     candidates = list(candidates)
     for session in candidates:
         session.lot = lot
-    exact = [session for session in candidates if session.plate == plate]
-    if exact:
-        return exact[0]
-    return candidates[0] if len(candidates) == 1 else None
+    return pick_exit_session(candidates, plate)
 
 
 class _LotFull(Exception):
@@ -151,9 +104,9 @@ class _LotFull(Exception):
 
 
 def admit_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecision:
-    """Entry gate: take a space and start the fee clock, or say why not."""
+    """Entry through the ORM: take a space and start the fee clock, or say why not."""
     mode = "insert"
-    for _attempt in range(_ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         try:
             with transaction.atomic():
                 return _admit_once(gate, read, now, mode)
@@ -165,7 +118,7 @@ def admit_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecision
             # The plate is inside already (another gate won the race, or this
             # is a re-read): answer from the existing session.
             mode = "existing"
-    raise RuntimeError(f"entry of {read.plate} undecided after {_ATTEMPTS} attempts")
+    raise RuntimeError(f"entry of {read.plate} undecided after {ATTEMPTS} attempts")
 
 
 def _admit_once(gate: Gate, read: PlateRead, now: datetime, mode: str) -> GateDecision:
@@ -197,15 +150,15 @@ def _admit_once(gate: Gate, read: PlateRead, now: datetime, mode: str) -> GateDe
 
 
 def release_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecision:
-    """Exit gate: let a paid (or nothing-due) vehicle out and free its space."""
-    for _attempt in range(_ATTEMPTS):
+    """Exit through the ORM: let a paid (or nothing-due) vehicle out and free its space."""
+    for _attempt in range(ATTEMPTS):
         try:
             with transaction.atomic():
                 return _release_once(gate, read, now)
         except IntegrityError:
             if replay := _replay(gate, read):
                 return replay
-    raise RuntimeError(f"exit of {read.plate} undecided after {_ATTEMPTS} attempts")
+    raise RuntimeError(f"exit of {read.plate} undecided after {ATTEMPTS} attempts")
 
 
 def _release_once(gate: Gate, read: PlateRead, now: datetime) -> GateDecision:
@@ -239,7 +192,7 @@ def _record(
         lot=lot,
         gate=gate,
         direction=gate.direction,
-        plate=read.plate,
+        plate=session.plate if session else read.plate,
         plate_as_read=read.plate_as_read,
         outcome=outcome,
         session_id=session.pk if session else None,
@@ -249,14 +202,22 @@ def _record(
         currency=lot.currency if amount_due is not None else "",
         created_at=now,
     )
+    return _decision(gate, outcome, session.plate if session else read.plate,
+                     session.pk if session else None, available, amount_due)  # fmt: skip
+
+
+def _decision(gate, outcome, plate, session_id, available, amount_due, replayed=False):
     return GateDecision(
-        outcome=outcome,
-        plate=session.plate if session else read.plate,
-        lot=lot,
-        session_id=session.pk if session else None,
+        outcome=Outcome(outcome),
+        plate=plate,
+        gate_id=gate.pk,
+        lot_id=gate.lot_id,
+        direction=gate.direction,
+        currency=gate.lot.currency,
+        session_id=session_id,
         available=available,
         amount_due=amount_due,
-        currency=lot.currency,
+        replayed=replayed,
     )
 
 
@@ -266,30 +227,10 @@ def _replay(gate: Gate, read: PlateRead) -> GateDecision | None:
     event = GateEvent.objects.filter(gate=gate, read_id=read.read_id).first()
     if event is None:
         return None
-    if event.plate != read.plate:
+    if event.plate_as_read != read.plate_as_read:
         raise ReadIdReused(read.read_id)
-    return GateDecision(
-        outcome=Outcome(event.outcome),
-        plate=event.plate,
-        lot=gate.lot,
-        session_id=event.session_id,
-        available=event.available,
-        amount_due=event.amount_due,
-        currency=gate.lot.currency,
-        replayed=True,
-    )
-
-
-def authenticate_gate(token: str, *, now: datetime) -> Gate | None:
-    """The gate holding `token` (revoked ones too: the caller tells them apart), or None."""
-    gate = Gate.objects.select_related("lot__tariff").filter(token_hash=hash_token(token)).first()
-    if gate is None or gate.revoked_at is not None:
-        return gate
-    resolution = timedelta(seconds=settings.GATE_LAST_SEEN_RESOLUTION_SECONDS)
-    if gate.last_seen_at is None or now - gate.last_seen_at >= resolution:
-        Gate.objects.filter(pk=gate.pk).update(last_seen_at=now)
-        gate.last_seen_at = now
-    return gate
+    return _decision(gate, event.outcome, event.plate, event.session_id, event.available,
+                     event.amount_due, replayed=True)  # fmt: skip
 
 
 @transaction.atomic

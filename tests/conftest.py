@@ -143,3 +143,19 @@ def postgres_only():
         settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
         reason="needs PostgreSQL",
     )
+
+
+def pytest_generate_tests(metafunc):
+    # Gate tests run on both decision paths where both exist: the ORM path
+    # everywhere, and PostgreSQL's one-round-trip path (parking.fastpath).
+    if "gate_path" in metafunc.fixturenames:
+        on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+        metafunc.parametrize(
+            "gate_path", ["orm", "fast"] if on_postgres else ["orm"], indirect=True
+        )
+
+
+@pytest.fixture
+def gate_path(request, settings):
+    settings.GATE_FAST_PATH = request.param == "fast"
+    return request.param

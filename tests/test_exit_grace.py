@@ -2,8 +2,12 @@
 
 from datetime import timedelta
 
+import pytest
+
 from parking.models import ParkingSession
 from parking.services import SessionState, grant_exit, session_status
+
+pytestmark = pytest.mark.usefixtures("gate_path")
 
 
 def pay(session_id, clock):

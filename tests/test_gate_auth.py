@@ -4,6 +4,8 @@ import pytest
 
 from parking.models import Gate, GateEvent, ParkingSession, hash_token
 
+pytestmark = pytest.mark.usefixtures("gate_path")
+
 
 def post_entry(client, headers, plate="ABC-1234"):
     return client.post(

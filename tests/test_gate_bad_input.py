@@ -5,6 +5,8 @@ import pytest
 from lots.models import Lot
 from parking.models import GateEvent, ParkingSession
 
+pytestmark = pytest.mark.usefixtures("gate_path")
+
 
 @pytest.fixture
 def post(client, entry_gate):
@@ -43,6 +45,23 @@ def assert_nothing_changed(lot):
         (b'{"plate": "ABC-1234", "photo_url": "ftp://cam/1.jpg"}', 422, "invalid_photo_url"),
         (b'{"plate": "ABC-1234", "photo_url": "https://"}', 422, "invalid_photo_url"),
         (b'{"plate": "ABC-1234", "photo_url": "https://a b/c.jpg"}', 422, "invalid_photo_url"),
+        (
+            b'{"plate": "ABC-1234", "photo_url": "https://cam/\\"><script>x</script>"}',
+            422,
+            "invalid_photo_url",
+        ),
+        (
+            b'{"plate": "ABC-1234", "photo_url": "https://cam/a\\u0000.jpg"}',
+            422,
+            "invalid_photo_url",
+        ),
+        (
+            b'{"plate": "ABC-1234", "photo_url": "https://cam/\\u76f8.jpg"}',
+            422,
+            "invalid_photo_url",
+        ),
+        (b'{"plate": "DROP TABLE lots_lot;--"}', 422, "invalid_plate"),
+        (b'{"plate": "ABC\\u202e4321"}', 422, "invalid_plate"),
     ],
 )
 def test_it_refuses_bad_bodies_with_a_code_and_a_message(post, lot, body, status, code):

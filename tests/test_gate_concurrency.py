@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.conf import settings
 from django.utils import timezone
 
 from lots.models import Lot
@@ -19,9 +20,14 @@ from .servers import gunicorn
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    with gunicorn(workers=4, threads=4) as url:
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+@pytest.fixture(scope="module", params=["orm", "fast"] if ON_POSTGRES else ["orm"])
+def server(request, django_db_setup, django_db_blocker):
+    """gunicorn on the test database, deciding through the ORM or PostgreSQL's fast path."""
+    fast = "true" if request.param == "fast" else "false"
+    with gunicorn(workers=4, threads=4, extra_env={"GATE_FAST_PATH": fast}) as url:
         yield url
 
 

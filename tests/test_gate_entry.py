@@ -1,7 +1,11 @@
 """POST /api/gates/entry: the entry gate opens when a space is free."""
 
+import pytest
+
 from lots.models import Lot
 from parking.models import GateEvent, ParkingSession
+
+pytestmark = pytest.mark.usefixtures("gate_path")
 
 
 def test_it_admits_a_car_and_takes_a_space(gates, entry_gate, lot, clock):

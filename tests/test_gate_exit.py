@@ -2,9 +2,13 @@
 
 from datetime import timedelta
 
+import pytest
+
 from lots.models import Lot
 from parking.models import GateEvent, ParkingSession
 from parking.services import grant_exit
+
+pytestmark = pytest.mark.usefixtures("gate_path")
 
 
 def occupied(lot):
@@ -122,3 +126,17 @@ def test_cars_leave_a_closed_lot(gates, entry_gate, exit_gate, lot):
     Lot.objects.filter(pk=lot.pk).update(is_active=False)
 
     assert gates.leave(exit_gate, "ABC-1234").json()["code"] == "exit_granted"
+
+
+def test_a_paid_car_leaves_and_its_payment_stays_on_record(gates, entry_gate, exit_gate, clock):
+    from payments.services import record_manual_payment
+
+    session_id = gates.enter(entry_gate, "ABC-1234").json()["session_id"]
+    clock.advance(hours=1)
+    payment = record_manual_payment(session_id, by=None, now=clock.now())
+
+    assert gates.leave(exit_gate, "ABC-1234").json()["code"] == "exit_granted"
+
+    payment.refresh_from_db()
+    assert payment.session_id is None
+    assert (payment.plate, payment.amount, payment.status) == ("ABC1234", 3000, "succeeded")

@@ -9,6 +9,8 @@ from PIL import Image
 from lots.models import Lot
 from parking.models import ParkingSession
 
+pytestmark = pytest.mark.usefixtures("gate_path")
+
 
 def image_bytes(image_format="JPEG", size=(800, 600), mode="RGB"):
     buffer = io.BytesIO()

@@ -2,8 +2,12 @@
 
 import uuid
 
+import pytest
+
 from lots.models import Lot
 from parking.models import GateEvent, ParkingSession
+
+pytestmark = pytest.mark.usefixtures("gate_path")
 
 
 def test_a_retried_entry_is_answered_as_the_first_time(gates, entry_gate, lot):

@@ -51,5 +51,5 @@ def test_readyz_is_unavailable_until_migrations_are_applied(client, monkeypatch)
         call_command("migrate", verbosity=0)
 
     assert response.status_code == 503
-    assert response.json()["reason"] == "unapplied migrations: 1"
+    assert response.json()["reason"].startswith("unapplied migrations: ")
     assert client.get("/readyz").status_code == 200

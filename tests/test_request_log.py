@@ -7,6 +7,8 @@ import pytest
 
 from config.logging import JsonFormatter
 
+pytestmark = pytest.mark.usefixtures("gate_path")
+
 
 @pytest.fixture
 def request_log(caplog):

@@ -1,0 +1,246 @@
+"""Gate API throughput and latency against a bare Django JSON view, on one server.
+
+    make bench-gates            (or: .venv/bin/python -m benchmarks.gates)
+
+gunicorn (production settings) on PostgreSQL, both started here. In one run:
+
+1. saturation, closed loop: wrk with 32 connections POSTs to a bare JSON view
+   (same middleware, no work): the baseline;
+2. saturation, closed loop: wrk with 32 connections, each a gate pair on its
+   own lot, driving entry -> exit cycles with fresh plates;
+3. constant rate, open loop: locust offers 200 gate calls a second (200 users
+   at one call a second each) for a minute; p50/p99 latency.
+
+The ratio of 2 to 1 and the latencies of 3 go to benchmarks/results/.
+"""
+
+import argparse
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.common import (
+    DEFAULT_DATABASE_URL,
+    PYTHON,
+    RESULTS,
+    ROOT,
+    ensure_apt,
+    ensure_pip,
+    gunicorn,
+    manage,
+    server_env,
+    write_result,
+)
+
+HERE = Path(__file__).resolve().parent
+
+
+def seed(lots: int) -> None:
+    """Runs inside Django (see main): bench lots with free exits, gates with known tokens."""
+    from django.contrib.auth import get_user_model
+
+    from lots.models import Lot
+    from lots.services import create_lot
+    from parking.models import Direction, Gate, GateEvent, ParkingSession
+
+    owner, _ = get_user_model().objects.get_or_create(username="bench")
+    for n in range(1, lots + 1):
+        lot = Lot.objects.filter(owner=owner, name=f"Bench lot {n}").first() or create_lot(
+            owner=owner,
+            name=f"Bench lot {n}",
+            latitude=25.0 + n / 1000,
+            longitude=121.5,
+            capacity=100_000,
+            free_minutes=600,  # every exit opens without payment: the gate path only
+            unit_minutes=30,
+            unit_price=1500,
+        )
+        for direction in Direction.values:
+            gate = Gate.objects.filter(lot=lot, direction=direction).first() or Gate(
+                lot=lot, name=direction, direction=direction
+            )
+            gate.set_token(f"bench_lot{n}_{direction}")
+            gate.save()
+    bench_lots = Lot.objects.filter(owner=owner)
+    ParkingSession.objects.filter(lot__in=bench_lots).delete()
+    GateEvent.objects.filter(lot__in=bench_lots).delete()
+    bench_lots.update(occupied=0)
+
+
+def check_invariant() -> dict:
+    from django.db.models import Count
+
+    from lots.models import Lot
+
+    lots = Lot.objects.filter(owner__username="bench").annotate(parked=Count("sessions"))
+    mismatched = [lot.pk for lot in lots if lot.occupied != lot.parked]
+    return {"lots": len(lots), "counter_mismatches": mismatched}
+
+
+def parse_wrk(output: str) -> dict:
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return round(value * {"us": 0.001, "ms": 1, "s": 1000}[unit], 2)
+
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    failures = re.search(r"GATE_FAILURES (\d+)", output)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": requests,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "gate_failures": int(failures.group(1)) if failures else None,
+        "p50_ms": latency("50"),
+        "p90_ms": latency("90"),
+        "p99_ms": latency("99"),
+    }
+
+
+def wrk(
+    wrk_bin: str,
+    url: str,
+    script: Path,
+    *,
+    connections: int,
+    threads: int,
+    seconds: int,
+    args: list[str] = (),
+) -> dict:
+    command = [
+        wrk_bin,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        url,
+        *(["--", *args] if args else []),
+    ]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return {"command": " ".join(command[:-1] if not args else command), **parse_wrk(output)}
+
+
+def locust_constant_rate(url: str, *, rate: int, seconds: int, lots: int, run: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = Path(tmp) / "locust"
+        env = {**os.environ, "BENCH_LOTS": str(lots), "BENCH_RUN": run, "BENCH_USER_RATE": "1"}
+        command = [
+            PYTHON,
+            "-m",
+            "locust",
+            "-f",
+            str(HERE / "locust_gates.py"),
+            "--headless",
+            "-u",
+            str(rate),
+            "-r",
+            str(rate),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            url,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ]
+        subprocess.run(command, check=False, env=env, capture_output=True, cwd=ROOT)
+        with open(f"{prefix}_stats.csv") as stats:
+            row = next(r for r in csv.DictReader(stats) if r["Name"] == "Aggregated")
+    return {
+        "command": f"locust -f benchmarks/locust_gates.py --headless -u {rate} -r {rate} "
+        f"-t {seconds}s (each user: 1 call/s)",
+        "offered_rate": rate,
+        "achieved_rate": round(float(row["Requests/s"]), 1),
+        "requests": int(row["Request Count"]),
+        "failures": int(row["Failure Count"]),
+        "p50_ms": float(row["50%"]),
+        "p90_ms": float(row["90%"]),
+        "p99_ms": float(row["99%"]),
+        "max_ms": float(row["Max Response Time"]),
+    }
+
+
+def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) -> dict:
+    """Bare view and gate cycles on one server deciding through `path`; constant rate if fast."""
+    env = {**env, "GATE_FAST_PATH": "true" if path == "fast" else "false"}
+    log_path = RESULTS / f"gates-{path}-server.log"
+    with gunicorn(env, workers=args.workers, threads=args.threads, log_path=log_path) as url:
+        print(f"[{path}] gunicorn: {args.workers} workers x {args.threads} threads", flush=True)
+        bare_script = HERE / "bare_post.lua"
+        wrk(wrk_bin, f"{url}/bench/bare", bare_script, connections=8, threads=2, seconds=3)
+        bare = wrk(wrk_bin, f"{url}/bench/bare", bare_script,
+                   connections=args.connections, threads=2, seconds=args.seconds)  # fmt: skip
+        print(f"[{path}] bare view: {bare['requests_per_second']:.0f} req/s", flush=True)
+        gates = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
+                    threads=args.connections, seconds=args.seconds,
+                    args=[str(lots), str(run)])  # fmt: skip
+        ratio = gates["requests_per_second"] / bare["requests_per_second"]
+        print(f"[{path}] gate calls: {gates['requests_per_second']:.0f} req/s "
+              f"= {ratio:.2f} x bare", flush=True)  # fmt: skip
+        result = {"bare_view": bare, "gate_cycles": gates, "throughput_ratio": round(ratio, 3)}
+        if path == "fast":
+            steady = locust_constant_rate(
+                url, rate=args.rate, seconds=args.rate_seconds, lots=lots, run=str(run + 1)
+            )
+            print(f"[{path}] constant {args.rate}/s: p50 {steady['p50_ms']} ms, "
+                  f"p99 {steady['p99_ms']} ms", flush=True)  # fmt: skip
+            result["constant_rate"] = steady
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--rate-seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--paths", default="fast,orm", help="gate decision paths to measure (fast, orm)"
+    )
+    args = parser.parse_args()
+
+    wrk_bin = ensure_apt("wrk")
+    ensure_pip("locust", "locust>=2.20")
+    env = server_env(args.database_url, LOG_LEVEL="WARNING")
+    subprocess.run([PYTHON, "scripts/ensure_database.py"], cwd=ROOT, env=env, check=True)
+    manage(env, "migrate", "--noinput", "-v0")
+    lots = args.connections
+    manage(env, "shell", "-c", f"from benchmarks.gates import seed; seed({lots})")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+
+    paths = {}
+    for run, path in enumerate(args.paths.split(","), start=1):
+        paths[path] = measure_path(wrk_bin, env, args, lots, path, run * 2)
+
+    check = "import json; from benchmarks.gates import check_invariant as c; print(json.dumps(c()))"
+    invariant = json.loads(manage(env, "shell", "-c", check).strip().splitlines()[-1])
+    result = {
+        "server": {"workers": args.workers, "threads": args.threads, "database": "PostgreSQL"},
+        "connections": args.connections,
+        "paths": paths,
+        "targets": {"throughput_ratio": ">= 0.5", "p99_ms_at_200_per_second": "< 100"},
+        "invariant": invariant,
+    }
+    path = write_result("gates", result)
+    print(json.dumps({name: p["throughput_ratio"] for name, p in paths.items()}, indent=2))
+    print(json.dumps(invariant))
+    print(f"written to {path.relative_to(ROOT)}")
+    return 0 if not invariant["counter_mismatches"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+-- wrk script: each wrk thread is one gate pair on its own lot (one connection),
+-- driving entry -> exit cycles with fresh plates. Tokens follow benchmarks/gates.py.
+local next_id = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", next_id)
+  table.insert(threads, thread)
+  next_id = next_id + 1
+end
+
+function init(args)
+  lots = tonumber(args[1] or "32")
+  lot = (id % lots) + 1
+  run = args[2] or "0"
+  counter = 0
+  failures = 0
+  entry_headers = {["Authorization"] = "Bearer bench_lot" .. lot .. "_entry",
+                   ["Content-Type"] = "application/json"}
+  exit_headers = {["Authorization"] = "Bearer bench_lot" .. lot .. "_exit",
+                  ["Content-Type"] = "application/json"}
+end
+
+function request()
+  counter = counter + 1
+  local n = math.floor((counter + 1) / 2)
+  local plate = string.format("W%s%02d%05d", run, id, n)
+  local body = '{"plate":"' .. plate .. '"}'
+  if counter % 2 == 1 then
+    return wrk.format("POST", "/api/gates/entry", entry_headers, body)
+  end
+  return wrk.format("POST", "/api/gates/exit", exit_headers, body)
+end
+
+function response(status, headers, body)
+  if status ~= 200 and status ~= 201 then
+    failures = failures + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local failed = 0
+  for _, thread in ipairs(threads) do
+    failed = failed + thread:get("failures")
+  end
+  io.write(string.format("GATE_FAILURES %d\n", failed))
+end

@@ -1,0 +1,58 @@
+"""What a gate asks and what it is answered: shared by the ORM path and the PostgreSQL path."""
+
+import uuid
+from dataclasses import dataclass
+
+from .models import OPENING_OUTCOMES, Outcome
+
+
+@dataclass(frozen=True)
+class PlateRead:
+    """One plate read by a gate camera, validated at the edge."""
+
+    plate: str  # normalised
+    plate_as_read: str
+    read_id: uuid.UUID | None = None
+    photo_url: str = ""
+    photo_thumbnail: str = ""  # storage name of our thumbnail, if we made one
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    outcome: Outcome
+    plate: str
+    gate_id: int
+    lot_id: int
+    direction: str
+    currency: str
+    session_id: uuid.UUID | None = None
+    available: int | None = None
+    amount_due: int | None = None
+    replayed: bool = False  # the answer to an earlier call with the same read_id
+
+    @property
+    def opened(self) -> bool:
+        return self.outcome in OPENING_OUTCOMES
+
+
+class GateRefused(Exception):
+    """The token does not let this gate call: unknown, revoked, or the other direction."""
+
+    CODES = frozenset({"unauthorized", "token_revoked", "wrong_direction"})
+
+    def __init__(self, code: str, gate_direction: str | None = None):
+        super().__init__(code)
+        self.code = code
+        self.gate_direction = gate_direction
+
+
+class ReadIdReused(Exception):
+    """A read_id came back with a different plate: a gate bug, not a retry."""
+
+
+def pick_exit_session(candidates, plate: str):
+    """Of the vehicles matching up to OCR confusions: the exact plate, else the only one."""
+    for session in candidates:
+        if session.plate == plate:
+            return session
+    return candidates[0] if len(candidates) == 1 else None

@@ -1,0 +1,32 @@
+"""The PostgreSQL functions behind parking.fastpath (one round trip per gate decision).
+
+Other databases have nothing to install: they take the ORM path.
+"""
+
+from pathlib import Path
+
+from django.db import migrations
+
+SQL = Path(__file__).resolve().parent.parent / "sql" / "0003_gate_functions.sql"
+DROP = """
+DROP FUNCTION IF EXISTS openlot_gate_entry(text, uuid, text, text, text, text, text, uuid,
+                                           timestamptz, interval);
+DROP FUNCTION IF EXISTS openlot_gate_exit(bigint, bigint, text, uuid, timestamptz, timestamptz,
+                                          text, text, uuid, integer, integer, text, timestamptz,
+                                          boolean);
+"""
+
+
+def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SQL.read_text(), params=None)  # no placeholders: % is literal
+
+
+def uninstall(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("parking", "0002_lot_indexes")]
+    operations = [migrations.RunPython(install, uninstall, elidable=False)]

@@ -1,0 +1,178 @@
+-- OpenLot gate decisions on PostgreSQL, one round trip each (see parking/fastpath.py).
+-- Installed by migration parking 0003; a change is a new file and a new migration.
+-- These functions do what parking.services.admit_vehicle / release_vehicle do through
+-- the ORM, with the same lock order (vehicle row first, lot row second) and the same
+-- outcomes; tests/test_gate_paths.py checks that both give the same answers.
+
+CREATE OR REPLACE FUNCTION openlot_gate_entry(
+    p_token_hash text,
+    p_session_id uuid,
+    p_plate text,
+    p_plate_key text,
+    p_plate_as_read text,
+    p_photo_url text,
+    p_photo_thumbnail text,
+    p_read_id uuid,
+    p_now timestamptz,
+    p_seen_resolution interval
+) RETURNS TABLE (
+    outcome text, gate_id bigint, lot_id bigint, direction text, currency text,
+    session_id uuid, plate text, available integer, replayed boolean
+) LANGUAGE plpgsql AS $$
+DECLARE
+    g record;
+    e record;
+    v_outcome text;
+    v_session uuid;
+    v_available integer;
+    v_occupied integer;
+    v_capacity integer;
+BEGIN
+    SELECT gt.id, gt.lot_id, gt.direction, gt.revoked_at, gt.last_seen_at,
+           l.is_active, l.capacity, l.occupied, l.currency
+      INTO g
+      FROM parking_gate gt JOIN lots_lot l ON l.id = gt.lot_id
+     WHERE gt.token_hash = p_token_hash;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'unauthorized', NULL::bigint, NULL::bigint, NULL::text, NULL::text,
+                            NULL::uuid, p_plate, NULL::integer, false;
+        RETURN;
+    END IF;
+    IF g.revoked_at IS NOT NULL OR g.direction <> 'entry' THEN
+        RETURN QUERY SELECT CASE WHEN g.revoked_at IS NOT NULL THEN 'token_revoked'
+                                 ELSE 'wrong_direction' END,
+                            g.id, g.lot_id, g.direction::text, g.currency::text,
+                            NULL::uuid, p_plate, NULL::integer, false;
+        RETURN;
+    END IF;
+    IF g.last_seen_at IS NULL OR p_now - g.last_seen_at >= p_seen_resolution THEN
+        UPDATE parking_gate SET last_seen_at = p_now WHERE id = g.id;
+    END IF;
+
+    BEGIN
+        IF NOT g.is_active THEN
+            SELECT s.id INTO v_session FROM parking_parkingsession s
+             WHERE s.lot_id = g.lot_id AND s.plate = p_plate;
+            v_outcome := CASE WHEN FOUND THEN 'already_inside' ELSE 'lot_closed' END;
+            v_available := greatest(g.capacity - g.occupied, 0);
+        ELSE
+            BEGIN
+                INSERT INTO parking_parkingsession (
+                    id, lot_id, plate, plate_key, plate_as_read, photo_url, photo_thumbnail,
+                    entry_gate_id, entered_at, billing_from, exit_allowed_until,
+                    created_at, updated_at)
+                VALUES (p_session_id, g.lot_id, p_plate, p_plate_key, p_plate_as_read,
+                        p_photo_url, p_photo_thumbnail, g.id, p_now, p_now, NULL, p_now, p_now);
+                UPDATE lots_lot l SET occupied = l.occupied + 1, updated_at = p_now
+                 WHERE l.id = g.lot_id AND l.occupied < l.capacity
+                RETURNING l.occupied, l.capacity INTO v_occupied, v_capacity;
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION USING ERRCODE = 'OL001';  -- full: undo the insert
+                END IF;
+                v_outcome := 'entered';
+                v_session := p_session_id;
+                v_available := v_capacity - v_occupied;
+            EXCEPTION
+                WHEN unique_violation THEN
+                    -- The plate is inside (a re-read, or another gate won the race).
+                    SELECT s.id INTO v_session FROM parking_parkingsession s
+                     WHERE s.lot_id = g.lot_id AND s.plate = p_plate;
+                    SELECT greatest(l.capacity - l.occupied, 0) INTO v_available
+                      FROM lots_lot l WHERE l.id = g.lot_id;
+                    v_outcome := 'already_inside';
+                WHEN SQLSTATE 'OL001' THEN
+                    v_outcome := 'full';
+                    v_session := NULL;
+                    v_available := 0;
+            END;
+        END IF;
+
+        INSERT INTO parking_gateevent (
+            lot_id, gate_id, direction, plate, plate_as_read, outcome, session_id, read_id,
+            available, amount_due, currency, created_at)
+        VALUES (g.lot_id, g.id, 'entry', p_plate, p_plate_as_read, v_outcome, v_session,
+                p_read_id, v_available, NULL, '', p_now);
+    EXCEPTION WHEN unique_violation THEN
+        -- A retry of this read_id: everything above is undone; answer as the first time.
+        SELECT ev.outcome, ev.plate, ev.plate_as_read, ev.session_id, ev.available INTO e
+          FROM parking_gateevent ev WHERE ev.gate_id = g.id AND ev.read_id = p_read_id;
+        RETURN QUERY SELECT CASE WHEN e.plate_as_read = p_plate_as_read THEN e.outcome::text
+                                 ELSE 'read_id_reused' END,
+                            g.id, g.lot_id, g.direction::text, g.currency::text,
+                            e.session_id, e.plate::text, e.available, true;
+        RETURN;
+    END;
+    RETURN QUERY SELECT v_outcome, g.id, g.lot_id, g.direction::text, g.currency::text,
+                        v_session, p_plate, v_available, false;
+END
+$$;
+
+
+-- Exit, second round trip: the first (parking.fastpath.EXIT_LOOKUP) found the gate,
+-- the tariff and the vehicle, and Python decided with parking.services.session_status.
+-- This records that decision; a granted exit deletes the vehicle only if its payment
+-- state is still what was decided on, else it answers 'changed' and Python decides again.
+CREATE OR REPLACE FUNCTION openlot_gate_exit(
+    p_gate_id bigint,
+    p_lot_id bigint,
+    p_outcome text,
+    p_session_id uuid,
+    p_billing_from timestamptz,
+    p_exit_allowed_until timestamptz,
+    p_plate text,
+    p_plate_as_read text,
+    p_read_id uuid,
+    p_available integer,
+    p_amount_due integer,
+    p_currency text,
+    p_now timestamptz,
+    p_mark_seen boolean
+) RETURNS TABLE (outcome text, session_id uuid, plate text, available integer,
+                 amount_due integer, replayed boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    e record;
+    v_available integer := p_available;
+    v_occupied integer;
+    v_capacity integer;
+BEGIN
+    IF p_mark_seen THEN
+        UPDATE parking_gate SET last_seen_at = p_now WHERE id = p_gate_id;
+    END IF;
+    BEGIN
+        IF p_outcome = 'exit_granted' THEN
+            DELETE FROM parking_parkingsession s
+             WHERE s.id = p_session_id
+               AND s.billing_from = p_billing_from
+               AND s.exit_allowed_until IS NOT DISTINCT FROM p_exit_allowed_until;
+            IF NOT FOUND THEN
+                RETURN QUERY SELECT 'changed', NULL::uuid, p_plate, NULL::integer,
+                                    NULL::integer, false;
+                RETURN;
+            END IF;
+            UPDATE lots_lot l SET occupied = l.occupied - 1, updated_at = p_now
+             WHERE l.id = p_lot_id AND l.occupied > 0
+            RETURNING l.occupied, l.capacity INTO v_occupied, v_capacity;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'lot % has no occupied space to free', p_lot_id;
+            END IF;
+            v_available := v_capacity - v_occupied;
+        END IF;
+        INSERT INTO parking_gateevent (
+            lot_id, gate_id, direction, plate, plate_as_read, outcome, session_id, read_id,
+            available, amount_due, currency, created_at)
+        VALUES (p_lot_id, p_gate_id, 'exit', p_plate, p_plate_as_read, p_outcome, p_session_id,
+                p_read_id, v_available, p_amount_due,
+                CASE WHEN p_amount_due IS NULL THEN '' ELSE p_currency END, p_now);
+    EXCEPTION WHEN unique_violation THEN
+        SELECT ev.outcome, ev.plate, ev.plate_as_read, ev.session_id, ev.available,
+               ev.amount_due INTO e
+          FROM parking_gateevent ev WHERE ev.gate_id = p_gate_id AND ev.read_id = p_read_id;
+        RETURN QUERY SELECT CASE WHEN e.plate_as_read = p_plate_as_read THEN e.outcome::text
+                                 ELSE 'read_id_reused' END,
+                            e.session_id, e.plate::text, e.available, e.amount_due, true;
+        RETURN;
+    END;
+    RETURN QUERY SELECT p_outcome, p_session_id, p_plate, v_available, p_amount_due, false;
+END
+$$;
