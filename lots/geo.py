@@ -86,11 +86,49 @@ def search_box(latitude: float, longitude: float, radius_m: float) -> SearchBox:
     # Widest longitude offset on the circle; sin(delta) < cos(lat) holds here.
     ratio = math.sin(delta) / math.cos(math.radians(latitude))
     dlng = math.degrees(math.asin(min(1.0, ratio))) + _BOX_MARGIN_DEG
+    return SearchBox(south, north, _longitude_ranges(longitude, dlng))
+
+
+def search_boxes(
+    latitude: float, longitude: float, radius_m: float, *, strips: int = 1
+) -> list[SearchBox]:
+    """Boxes that together hold the circle of `radius_m` about a point.
+
+    One box, or `strips` slices of it from south to north, each only as wide
+    as the circle is within it: a large circle's box has wide corners the
+    circle never reaches (at 200 km they can hold a whole city); the slices
+    leave little of them. A circle holding a pole stays one box.
+    """
+    box = search_box(latitude, longitude, radius_m)
+    if strips <= 1 or box.longitudes == ((-180.0, 180.0),):
+        return [box]
+    delta = radius_m / EARTH_RADIUS_M
+    phi0 = math.radians(latitude)
+    # The circle is widest at this latitude (not its centre's, on a sphere)
+    # and narrows steadily north and south of it.
+    widest = math.degrees(math.asin(max(-1.0, min(1.0, math.sin(phi0) / math.cos(delta)))))
+    height = (box.north - box.south) / strips
+    edges = [box.south + height * index for index in range(strips)] + [box.north]
+    boxes = []
+    for south, north in zip(edges, edges[1:], strict=False):
+        nearest_to_widest = math.radians(min(max(widest, south), north))
+        dlng = _half_width(phi0, delta, nearest_to_widest) + _BOX_MARGIN_DEG
+        boxes.append(SearchBox(south, north, _longitude_ranges(longitude, dlng)))
+    return boxes
+
+
+def _half_width(phi0: float, delta: float, phi: float) -> float:
+    """Degrees of longitude from the centre to the circle's edge along latitude `phi`."""
+    cos_dlng = (math.cos(delta) - math.sin(phi) * math.sin(phi0)) / (math.cos(phi) * math.cos(phi0))
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos_dlng))))
+
+
+def _longitude_ranges(longitude: float, dlng: float) -> tuple[tuple[float, float], ...]:
     if dlng >= 180:
-        return SearchBox(south, north, ((-180.0, 180.0),))
+        return ((-180.0, 180.0),)
     west, east = longitude - dlng, longitude + dlng
     if west < -180:
-        return SearchBox(south, north, ((west + 360, 180.0), (-180.0, east)))
+        return ((west + 360, 180.0), (-180.0, east))
     if east > 180:
-        return SearchBox(south, north, ((west, 180.0), (-180.0, east - 360)))
-    return SearchBox(south, north, ((west, east),))
+        return ((west, 180.0), (-180.0, east - 360))
+    return ((west, east),)

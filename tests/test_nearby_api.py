@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from lots import nearby as nearby_search
 from lots.geo import EARTH_RADIUS_M
 from lots.models import Lot
 
@@ -139,14 +140,26 @@ def test_with_none_within_3_km_it_names_the_nearest_lot_and_its_distance(client,
     )
 
 
-def test_the_nearest_lot_is_found_from_the_other_side_of_the_world(client, owner):
+def test_a_lot_farther_than_100_km_is_not_named(client, owner):
     make_lot(owner, name="Riverside")
 
-    body = nearby(client, lat=-25.0, lng=-58.5).json()
+    body = nearby(client, lat=-25.0, lng=-58.5).json()  # Asunción
 
     assert body["results"] == []
-    assert body["nearest"]["name"] == "Riverside"
-    assert body["message"].startswith("No parking lot within 3 km. The nearest is Riverside, ")
+    assert body["nearest"] is None
+    assert body["message"] == "No parking lot within 3 km, nor within 100 km."
+
+
+def test_the_nearest_lot_is_not_named_if_finding_it_would_read_too_many(client, owner, monkeypatch):
+    # Shrunk limits stand in for a box hundreds of kilometres wide with a city in its corner.
+    make_lot(owner, name="Far", **at(20_000, 90))
+    monkeypatch.setattr(nearby_search, "MAX_CANDIDATES", 1)
+    monkeypatch.setattr(nearby_search, "NEAREST_MAX_READ", 1)
+
+    body = nearby(client).json()
+
+    assert (body["results"], body["nearest"]) == ([], None)
+    assert body["message"] == "No parking lot within 3 km."
 
 
 def test_with_no_lots_at_all_it_says_so(client, db):

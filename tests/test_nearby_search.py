@@ -8,7 +8,8 @@ from geopy.distance import great_circle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lots.geo import EARTH_RADIUS_M, distance_m, search_box
+from lots import nearby
+from lots.geo import EARTH_RADIUS_M, distance_m, search_box, search_boxes
 from lots.models import Lot
 from lots.nearby import (
     find_nearby_lots,
@@ -70,8 +71,15 @@ def near_a_centre():
 anywhere = st.tuples(st.floats(-90, 90, allow_nan=False), st.floats(-180, 180, allow_nan=False))
 
 
+@pytest.fixture(params=[nearby.MAX_CANDIDATES, 3], ids=["as configured", "narrowing often"])
+def max_candidates(request, monkeypatch):
+    """Also with a tiny read cap, so that boxes holding too many lots are narrowed all the time."""
+    monkeypatch.setattr(nearby, "MAX_CANDIDATES", request.param)
+    return request.param
+
+
 @settings(
-    max_examples=300,
+    max_examples=250,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -80,7 +88,9 @@ anywhere = st.tuples(st.floats(-90, 90, allow_nan=False), st.floats(-180, 180, a
     radius_m=st.sampled_from([50, 400, 1000, 3000, 25_000, 2_500_000]),
     limit=st.integers(1, 20),
 )
-def test_it_finds_the_same_lots_in_the_same_order_as_brute_force(lots, point, radius_m, limit):
+def test_it_finds_the_same_lots_in_the_same_order_as_brute_force(
+    lots, max_candidates, point, radius_m, limit
+):
     lat, lng = point
 
     found = find_nearby_lots(lat, lng, radius_m=radius_m, limit=limit)
@@ -93,11 +103,13 @@ def test_it_finds_the_same_lots_in_the_same_order_as_brute_force(lots, point, ra
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(point=st.one_of(near_a_centre(), anywhere))
-def test_the_nearest_lot_is_the_brute_force_nearest(lots, point):
+def test_the_nearest_lot_is_the_brute_force_nearest(lots, max_candidates, point):
     lat, lng = point
 
-    (expected,) = nearby_lots_brute_force(lat, lng, radius_m=math.inf, limit=1)
-    assert find_nearest_lot(lat, lng) == expected
+    for within_m in (math.inf, 100_000):
+        expected = nearby_lots_brute_force(lat, lng, radius_m=within_m, limit=1)
+        found = find_nearest_lot(lat, lng, within_m=within_m)
+        assert [found] == expected if expected else found is None
 
 
 def test_three_lots_on_one_spot_come_in_id_order(lots):
@@ -122,11 +134,10 @@ def test_a_search_on_the_180th_meridian_finds_lots_on_both_sides(lots):
 
 
 def test_a_search_summary_names_the_nearest_lot_when_none_is_near(lots):
-    search = search_nearby(0.0, 0.0)
+    search = search_nearby(25.0478, 121.75)  # 23 km east of Taipei Main Station
 
     assert search.lots == []
-    assert search.nearest_beyond is not None
-    assert search.nearest_beyond.distance_m > 3000
+    assert 3000 < search.nearest_beyond.distance_m < 100_000
 
 
 @given(
@@ -136,7 +147,9 @@ def test_a_search_summary_names_the_nearest_lot_when_none_is_near(lots):
     bearing=st.floats(0, 360),
     fraction=st.floats(0, 1),
 )
-def test_the_search_box_holds_every_point_within_the_radius(lat, lng, radius_m, bearing, fraction):
+def test_the_search_box_and_its_slices_hold_every_point_within_the_radius(
+    lat, lng, radius_m, bearing, fraction
+):
     point = destination(lat, lng, radius_m * fraction, bearing)
     if distance_m(lat, lng, *point) > radius_m:  # rounding at the very edge of the circle
         return
@@ -145,6 +158,11 @@ def test_the_search_box_holds_every_point_within_the_radius(lat, lng, radius_m, 
 
     assert box.south <= point[0] <= box.north
     assert any(west <= point[1] <= east for west, east in box.longitudes)
+    assert any(
+        strip.south <= point[0] <= strip.north
+        and any(west <= point[1] <= east for west, east in strip.longitudes)
+        for strip in search_boxes(lat, lng, radius_m, strips=16)
+    )
 
 
 @pytest.mark.parametrize("lat", [90.0, -90.0, 89.9999999, -89.9999999])

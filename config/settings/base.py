@@ -154,6 +154,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # callers may ask for less, never more).
 NEARBY_RADIUS_M = env.int("NEARBY_RADIUS_M", default=3000)
 NEARBY_LIMIT = env.int("NEARBY_LIMIT", default=15)
+# With none within the radius, the nearest lot is named if it is at most this far.
+NEARBY_NEAREST_MAX_M = env.int("NEARBY_NEAREST_MAX_M", default=100_000)
 # Where the map opens before it knows where the user is: Taipei Main Station.
 MAP_DEFAULT_LATITUDE = env.float("MAP_DEFAULT_LATITUDE", default=25.0478)
 MAP_DEFAULT_LONGITUDE = env.float("MAP_DEFAULT_LONGITUDE", default=121.5170)
