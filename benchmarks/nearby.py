@@ -77,11 +77,14 @@ def main() -> int:
     sqlite_url = f"sqlite:///{WORK / f'nearby-{args.lots}.sqlite3'}"
     WORK.mkdir(parents=True, exist_ok=True)
     ensure_postgis(pg_url)
+    load_before = os.getloadavg()
     engines = {
         "postgresql": run_child(args, "postgresql", pg_url),
         "sqlite": run_child(args, "sqlite", sqlite_url),
     }
     result = summarise(args, engines)
+    # Other work on the machine shows in every figure: keep it with them.
+    result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     path = write_result("nearby", result)
     print_table(result)
     print(f"written to {path.relative_to(ROOT)}")

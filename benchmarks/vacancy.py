@@ -72,6 +72,7 @@ def main() -> int:
         id_file.write(ids)
         id_file.flush()
         runs = {}
+        load_before = os.getloadavg()
         log_path = RESULTS / "vacancy-server.log"
         with gunicorn(env, workers=args.workers, threads=args.threads, log_path=log_path) as url:
             print(f"gunicorn: {args.workers} workers x {args.threads} threads", flush=True)
@@ -97,6 +98,8 @@ def main() -> int:
         "server": {"workers": args.workers, "threads": args.threads, "database": "PostgreSQL"},
         "lots": len(ids.split()),
         "connections": runs,
+        # Other work on the machine shows in every figure: keep it with them.
+        "load_average": {"before": load_before, "after": os.getloadavg()},
     }
     path = write_result("vacancy", result)
     print(f"written to {path.relative_to(ROOT)}")

@@ -89,29 +89,31 @@ def nearby(request: HttpRequest, query: Query[NearbyQuery]):
     )
 
 
-def active_lot_or_404(lot_id: int, *fields: str) -> Lot:
-    lot = Lot.objects.filter(pk=lot_id, is_active=True).only(*fields).first()
-    if lot is None:
-        raise ApiError(404, "lot_not_found", _("There is no such parking lot."))
-    return lot
-
-
 @router.get(
     "/{lot_id}/vacancy",
     url_name="lot_vacancy",
     summary="Live vacancy of a lot",
-    response={200: VacancyOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={200: VacancyOut, 404: ErrorOut, 503: ErrorOut},
 )
 def vacancy(request: HttpRequest, lot_id: int):
-    lot = active_lot_or_404(lot_id, "name", "capacity", "occupied", "updated_at")
+    # The map re-reads this every few seconds per open popup: one indexed
+    # lookup, no ordering, no model instance.
+    try:
+        name, capacity, occupied, updated_at = (
+            Lot.objects.filter(is_active=True)
+            .values_list("name", "capacity", "occupied", "updated_at")
+            .get(pk=lot_id)
+        )
+    except Lot.DoesNotExist:
+        raise ApiError(404, "lot_not_found", _("There is no such parking lot.")) from None
     return Status(
         200,
         VacancyOut(
-            id=lot.pk,
-            name=lot.name,
-            capacity=lot.capacity,
-            occupied=lot.occupied,
-            available=lot.available,
-            updated_at=lot.updated_at,
+            id=lot_id,
+            name=name,
+            capacity=capacity,
+            occupied=occupied,
+            available=max(capacity - occupied, 0),
+            updated_at=updated_at,
         ),
     )

@@ -3,8 +3,11 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from admin_portal.demo import seed_open_data
+from lots.nearby import search_nearby
 from parking.models import Direction
 
 from .browser import screenshot
@@ -36,6 +39,7 @@ def lots_around_here(owner):
 
 
 def open_map(page, live_server, lat=HERE[0], lng=HERE[1]):
+    page.emulate_media(reduced_motion="reduce")  # no gliding: the map is still when looked at
     page.goto(f"{live_server.url}/?lat={lat}&lng={lng}")
     expect(page.locator(".leaflet-marker-icon.lot-marker")).to_have_count(15)
 
@@ -152,3 +156,19 @@ def test_on_a_phone_the_map_sits_above_the_list(live_server, phone, lots_around_
     assert map_box["width"] == pytest.approx(390, abs=1)
     assert map_box["y"] + map_box["height"] <= list_box["y"]
     screenshot(phone, "map-phone")
+
+
+def test_the_demo_shows_the_real_lots_around_taipei_main_station(live_server, page):
+    seed_open_data(timezone.now())
+    expected = [lot.name for lot in search_nearby(*HERE).lots]
+
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{live_server.url}/")
+
+    expect(page.locator(".leaflet-marker-icon.lot-marker")).to_have_count(15)
+    expect(page.locator("#results-summary")).to_have_text("15 parking lots within 3 km")
+    expect(page.locator(".lot-list .lot-name")).to_have_text(expected)
+    expect(page.locator(".results-place")).to_have_text("Near Taipei Main Station")
+    page.locator(".lot-list .lot-link").nth(1).click()
+    expect(page.locator(".lot-popup-reading")).to_have_text(re.compile(r"^Checked at \d"))
+    screenshot(page, "map-taipei")

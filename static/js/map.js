@@ -15,6 +15,8 @@
   var mapElement = document.getElementById("map");
   var statusElement = document.getElementById("map-status");
   var lang = document.documentElement.lang || undefined;
+  // People who ask their system for less motion get a map that jumps instead of gliding.
+  var animate = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   var map;
   var markerLayer;
@@ -114,7 +116,7 @@
       markers.set(lot.id, marker);
       bounds.extend([lot.lat, lot.lng]);
     });
-    map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16 });
+    map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16, animate: animate });
   }
 
   // --- selection and live vacancy ---------------------------------------------
@@ -189,7 +191,11 @@
     var content = popupContent(lot);
     selection = { id: id, content: content, timer: null };
     marker.unbindPopup();
-    marker.bindPopup(content, { autoPan: true, closeButton: true }).openPopup();
+    // Centre the lot first, so its popup has room above it (and clears the zoom buttons).
+    map.panTo(marker.getLatLng(), { animate: animate });
+    marker
+      .bindPopup(content, { autoPan: true, autoPanPaddingTopLeft: [60, 20], closeButton: true })
+      .openPopup();
     readVacancy(selection);
   }
 
@@ -310,7 +316,12 @@
     Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (element) {
       element.hidden = false;
     });
-    map = L.map(mapElement, { zoomControl: true }).setView(config.centre, config.zoom);
+    map = L.map(mapElement, {
+      zoomControl: true,
+      zoomAnimation: animate,
+      fadeAnimation: animate,
+      markerZoomAnimation: animate,
+    }).setView(config.centre, config.zoom);
     if (config.tiles.url) {
       L.tileLayer(config.tiles.url, {
         maxZoom: config.tiles.maxZoom,
