@@ -6,12 +6,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates \
-	bench-nearby bench-vacancy
+	bench-kiosk bench-nearby bench-vacancy soak
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up and run all tests on SQLite, then on PostgreSQL"
 	@echo "make serve  production mode: gunicorn on PostgreSQL, hashed static files"
+	@echo "make screenshots  run the kiosk browser tests and save each step in docs/screenshots/"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,14 +68,21 @@ test-postgres: $(VENV)/.installed
 		echo "== PostgreSQL not reachable: its run is skipped (CI=true makes this an error)" ; \
 	fi
 
-# Regenerate docs/screenshots/ from the browser tests (the README's pictures are theirs).
-screenshots: $(VENV)/.installed
-	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -m browser -q
+# 20,000 entry/exit cycles through gunicorn on PostgreSQL (SOAK_CYCLES to change).
+soak: $(VENV)/.installed
+	@url=$$($(PY) scripts/find_postgres.py) && DATABASE_URL=$$url $(PY) -m pytest -m soak -s
 
 # Benchmarks (not part of `make test`): results in benchmarks/results/, summary in
 # docs/performance.md.
 bench-gates: $(VENV)/.installed
 	$(PY) -m benchmarks.gates
+
+bench-kiosk: $(VENV)/.installed
+	$(PY) -m benchmarks.kiosk
+
+# The README's pictures: the browser tests save them under docs/screenshots/.
+screenshots: $(VENV)/.installed
+	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -m browser
 
 # Nearby search over 1,000,000 synthetic lots, PostgreSQL and SQLite, next to brute force
 # and PostGIS (installed by the script for this baseline only). BENCH_DATABASE_URL names

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from lots.importing import import_lots, read_lot_csv
 from lots.models import Lot
-from lots.services import create_lot, occupy_spaces
+from lots.services import create_lot, make_lot_owner, occupy_spaces
 from parking import services as parking
 from parking.models import Direction, Gate, ParkingSession
 from parking.photos import draw_vehicle_photo, store_photo
@@ -113,6 +113,7 @@ def park_demo_vehicles(lot: Lot, plates: list[str], now, rng: random.Random) -> 
 @transaction.atomic
 def seed(now) -> list[DemoLot]:
     owner = ensure_user(*OWNER, is_staff=True)
+    make_lot_owner(owner)
     ensure_user(*SUPERUSER, is_staff=True, is_superuser=True)
     rng = random.Random(1914)
     demo_lots = []
@@ -146,6 +147,7 @@ def seed_open_data(now, path=OPEN_DATA) -> int:
     if created:
         owner.set_unusable_password()
         owner.save()
+        make_lot_owner(owner)
     report = import_lots(read_lot_csv(path), owner=owner)
     park_simulated_vehicles(report.loaded_ids, now, random.Random(2024))
     return Lot.objects.filter(owner=owner).count()

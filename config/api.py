@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lots.api import router as lots_router
 from parking.api import router as gates_router
+from payments.api import kiosk_router, payments_router, sessions_router
 
 from .errors import ApiError
 
@@ -28,6 +29,9 @@ api = NinjaAPI(
 )
 api.add_router("/gates", gates_router)
 api.add_router("/lots", lots_router)
+api.add_router("/kiosk", kiosk_router)
+api.add_router("/sessions", sessions_router)
+api.add_router("/payments", payments_router)
 
 
 def error_response(request, status: int, code: str, message, errors=None, **extra):
@@ -42,7 +46,10 @@ def error_response(request, status: int, code: str, message, errors=None, **extr
 
 @api.exception_handler(ApiError)
 def on_api_error(request, exc: ApiError):
-    return error_response(request, exc.status, exc.code, exc.message, **exc.extra)
+    response = error_response(request, exc.status, exc.code, exc.message, **exc.extra)
+    if "retry_after" in exc.extra:
+        response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -76,6 +83,9 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # django-ninja's answer to a body its JSON parser refused.
+        return error_response(request, 400, "malformed_json", _("The body is not valid JSON."))
     return error_response(request, exc.status_code, "bad_request", str(exc))
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("lots.urls")),
+    path("", include("payments.urls")),
 ]
 
 if settings.SERVE_MEDIA:

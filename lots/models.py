@@ -78,6 +78,18 @@ class Lot(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # The occupancy counter belongs to the gates (lots.services.occupy_space
+        # and free_space, one conditional UPDATE each): saving an edited lot
+        # must never write back the count it read a moment ago.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "occupied"
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def available(self) -> int:
         return max(self.capacity - self.occupied, 0)

@@ -3,10 +3,17 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from .models import Lot, Tariff
+
+# Staff users who own lots. The group's permissions (their lots, gates,
+# vehicles, payments in the admin) come from admin_portal's data migration.
+LOT_OWNERS_GROUP = "Lot owners"
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,37 @@ def occupy_spaces(counts: dict[int, int], *, now: datetime) -> None:
             + Case(*(When(pk=lot_id, then=Value(count)) for lot_id, count in batch)),
             updated_at=now,
         )
+
+
+def check_capacity(lot_id: int, capacity: int) -> None:
+    """Refuse a capacity below the number of vehicles parked now (ValidationError).
+
+    Call it in the transaction that saves the new capacity: the lot row stays
+    locked until then, so no vehicle gets in between the check and the save.
+    """
+    assert connection.in_atomic_block, "check_capacity must run in the caller's transaction"
+    occupied = (
+        Lot.objects.select_for_update().filter(pk=lot_id).values_list("occupied", flat=True).get()
+    )
+    if capacity < occupied:
+        raise ValidationError(
+            _("%(occupied)s vehicles are parked in this lot now: the capacity cannot be less."),
+            code="capacity_below_occupied",
+            params={"occupied": occupied},
+        )
+
+
+def make_lot_owner(user) -> None:
+    """Let `user` manage their lots in the admin: staff, and in the "Lot owners" group."""
+    group = Group.objects.filter(name=LOT_OWNERS_GROUP).first()
+    if group is None:
+        raise ImproperlyConfigured(
+            f'The "{LOT_OWNERS_GROUP}" group is missing: run "python manage.py migrate".'
+        )
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(group)
 
 
 @transaction.atomic

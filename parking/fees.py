@@ -130,3 +130,20 @@ def calculate_fee(
     return Fee(
         amount=sum(d.amount for d in days), start=start, end=end, free=False, days=tuple(days)
     )
+
+
+def free_span(tariff: TariffRules, *, free_minutes_apply: bool = True) -> timedelta | None:
+    """How long a period may last and still cost nothing under `tariff`; None if it never costs.
+
+    `calculate_fee(tariff, start, start + d).amount == 0` exactly when
+    `d <= free_span(tariff)`: the free minutes (when they apply), or a first
+    period priced at zero (units only start after it). A tariff whose prices
+    or daily cap are zero costs nothing however long the stay.
+    """
+    first_period_price = tariff.first_period_price if tariff.first_period_minutes else 0
+    if tariff.daily_cap == 0 or (tariff.unit_price == 0 and first_period_price == 0):
+        return None
+    span = timedelta(minutes=tariff.free_minutes if free_minutes_apply else 0)
+    if first_period_price == 0:
+        span = max(span, timedelta(minutes=tariff.first_period_minutes))
+    return span

@@ -60,6 +60,22 @@ class Gate(models.Model):
         self.revoked_at = None
 
 
+class Like(models.Lookup):
+    """SQL LIKE with the pattern as given (`_` one character, `%` any run), for plate keys.
+
+    Registered on `ParkingSession.plate_key` only, whose values are letters and
+    digits, so no escaping is involved. Case-sensitive on PostgreSQL, not on
+    SQLite; plate keys and patterns are both upper case.
+    """
+
+    lookup_name = "like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+
+
 class ParkingSession(models.Model):
     """A vehicle inside a lot, from entry until it leaves through an exit gate."""
 
@@ -108,6 +124,9 @@ class ParkingSession(models.Model):
     def photo_thumbnail_url(self) -> str:
         """The small picture for lists: our thumbnail when we made one, else the camera's photo."""
         return self.photo_thumbnail.url if self.photo_thumbnail else self.photo_url
+
+
+ParkingSession._meta.get_field("plate_key").register_lookup(Like)
 
 
 class Outcome(models.TextChoices):

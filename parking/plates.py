@@ -58,3 +58,67 @@ def normalise_plate(text: str) -> str:
 def ocr_key(plate: str) -> str:
     """`plate` with every group of look-alike characters folded to one (8 for B, 0 for O/D/Q...)."""
     return plate.translate(_OCR_TABLE)
+
+
+# The kiosk asks for at least this much of a plate: fewer characters would
+# match too many cars and help someone list who is parked.
+SEARCH_MIN_LENGTH = 3
+
+
+def normalise_search(text: str) -> str:
+    """What a driver typed at the kiosk as plate text (InvalidPlate if it cannot be one)."""
+    typed = normalise_plate(text)
+    if len(typed) < SEARCH_MIN_LENGTH:
+        raise InvalidPlate(
+            _("Type at least %(min)s letters or digits of the plate.") % {"min": SEARCH_MIN_LENGTH}
+        )
+    return typed
+
+
+def near_key_patterns(key: str) -> tuple[list[str], list[str]]:
+    """SQL LIKE patterns and exact keys that find every plate key near `key`.
+
+    Near means: `key` is contained in it, or it is one edit away (one
+    character replaced, added or missing). Returns (patterns, exact keys);
+    plate keys hold only letters and digits, so nothing needs escaping.
+    """
+    patterns = [f"%{key}%"]
+    patterns += [f"{key[:i]}_{key[i + 1 :]}" for i in range(len(key))]  # one replaced
+    patterns += [f"{key[:i]}_{key[i:]}" for i in range(len(key) + 1)]  # one added
+    shorter = sorted({key[:i] + key[i + 1 :] for i in range(len(key))})  # one missing
+    return patterns, shorter
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (replacements, insertions, deletions), for ranking a few candidates."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def match_rank(typed: str, plate: str) -> tuple | None:
+    """How well `plate` matches what the driver typed (smaller is better), or None if it doesn't.
+
+    Best first: the same plate; the same up to OCR look-alikes; one edit away
+    (up to look-alikes); the typed text contained in the plate. Ties go to
+    the plate closest to the typed text as written, then the shorter plate.
+    """
+    typed_key, plate_key = ocr_key(typed), ocr_key(plate)
+    key_distance = edit_distance(typed_key, plate_key)
+    if plate == typed:
+        tier = 0
+    elif key_distance == 0:
+        tier = 1
+    elif key_distance == 1:
+        tier = 2
+    elif typed_key in plate_key:
+        tier = 3
+    else:
+        return None
+    return (tier, edit_distance(typed, plate), len(plate), plate)

@@ -15,20 +15,27 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, DurationField, F, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext_lazy as _
 
 from lots.models import Lot
+from lots.money import format_money
 from lots.services import free_space, occupy_space
 
 from . import fastpath
 from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused, pick_exit_session
 from .models import Direction, Gate, GateEvent, Outcome, ParkingSession, hash_token
-from .plates import ocr_key
+from .plates import match_rank, near_key_patterns, ocr_key
 from .status import SessionState, SessionStatus, exit_window, session_status
 
 __all__ = [
     "GateDecision", "GateRefused", "PlateRead", "ReadIdReused", "SessionState", "SessionStatus",
     "admit_vehicle", "authenticate_gate", "create_gate", "enter", "exit_window",
-    "find_exit_session", "grant_exit", "leave", "release_vehicle", "session_status",
+    "find_exit_session", "find_similar_vehicles", "grant_exit", "leave", "release_vehicle",
+    "session_status", "remove_vehicle", "revoke_exit_grant", "correct_plate", "check_plate_free",
+    "check_removable", "sessions_in_state", "revoke_gate_token", "issue_gate_token",
+    "VehicleRefused",
 ]  # fmt: skip
 
 # A decision is tried again after a unique-constraint race (two gates reading
@@ -66,6 +73,16 @@ def authenticate_gate(token: str, direction: str, *, now: datetime) -> Gate:
     return gate
 
 
+def _locked_session(session_id: uuid.UUID) -> ParkingSession | None:
+    """The vehicle's row, locked (the first lock in the shared order), with its lot's tariff."""
+    return (
+        ParkingSession.objects.select_for_update(of=("self",))
+        .select_related("lot__tariff")
+        .filter(pk=session_id)
+        .first()
+    )
+
+
 @transaction.atomic
 def grant_exit(session_id: uuid.UUID, until: datetime, *, now: datetime) -> ParkingSession | None:
     """Let the vehicle out without paying until `until` (a payment, cash at the booth).
@@ -74,12 +91,7 @@ def grant_exit(session_id: uuid.UUID, until: datetime, *, now: datetime) -> Park
     is kept in `billing_from`, so taking the grant back bills from there again.
     Returns None when the vehicle has already left.
     """
-    session = (
-        ParkingSession.objects.select_for_update(of=("self",))
-        .select_related("lot__tariff")
-        .filter(pk=session_id)
-        .first()
-    )
+    session = _locked_session(session_id)
     if session is None:
         return None
     session.billing_from = session_status(session, now).billing_from
@@ -97,6 +109,35 @@ def find_exit_session(lot: Lot, plate: str, *, lock: bool = False) -> ParkingSes
     for session in candidates:
         session.lot = lot
     return pick_exit_session(candidates, plate)
+
+
+KIOSK_SEARCH_LIMIT = 6
+
+
+def find_similar_vehicles(
+    lot: Lot, typed: str, *, limit: int = KIOSK_SEARCH_LIMIT
+) -> list[ParkingSession]:
+    """The parked vehicles whose plates look like `typed` (normalised), best match first.
+
+    Similar means equal up to OCR look-alikes, one edit away, or containing
+    the typed text (see parking.plates.match_rank). The database filters with
+    a handful of LIKE patterns on the folded plate key, so only near plates
+    leave it; they are ranked here and at most `limit` are returned, never
+    the lot's plates wholesale.
+    """
+    patterns, shorter = near_key_patterns(ocr_key(typed))
+    near = Q(plate_key__in=shorter)
+    for pattern in patterns:
+        near |= Q(plate_key__like=pattern)
+    candidates = ParkingSession.objects.filter(near, lot=lot).values_list("pk", "plate")
+    ranked = sorted(
+        (rank, pk) for pk, plate in candidates if (rank := match_rank(typed, plate)) is not None
+    )
+    best = [pk for _rank, pk in ranked[:limit]]
+    sessions = ParkingSession.objects.in_bulk(best)
+    for session in sessions.values():
+        session.lot = lot
+    return [sessions[pk] for pk in best if pk in sessions]
 
 
 class _LotFull(Exception):
@@ -240,4 +281,172 @@ def create_gate(lot: Lot, *, name: str, direction: str) -> tuple[Gate, str]:
     token = gate.set_new_token()
     gate.full_clean()
     gate.save()
+    return gate, token
+
+
+# --- Owners' changes to parked vehicles and gates (the admin calls these) -------------------
+
+
+class VehicleRefused(Exception):
+    """A change to a parked vehicle cannot be made; `code` for machines, `message` for people."""
+
+    def __init__(self, code: str, message):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+
+
+def _lock_parked_vehicle(session_id: uuid.UUID) -> ParkingSession:
+    session = _locked_session(session_id)
+    if session is None:
+        raise VehicleRefused("vehicle_not_found", _("This vehicle is no longer parked here."))
+    return session
+
+
+def check_removable(session: ParkingSession, status: SessionStatus) -> None:
+    """Refuse to remove a vehicle that may not leave: it would vanish with its debt."""
+    if not status.exit_allowed:
+        raise VehicleRefused(
+            "payment_required",
+            _(
+                "%(plate)s cannot be deleted: it is not paid (%(amount)s due). "
+                "Record its payment first."
+            )
+            % {
+                "plate": session.plate,
+                "amount": format_money(status.amount_due, session.lot.currency),
+            },
+        )
+
+
+@transaction.atomic
+def remove_vehicle(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
+    """Take a vehicle off the lot by hand (it left unseen) and free its space.
+
+    Only a vehicle that may leave (paid, or nothing due) can be removed
+    (check_removable). Locks as the exit gate does, the session row first,
+    then the lot row; its payments stay, unlinked.
+    """
+    session = _lock_parked_vehicle(session_id)
+    check_removable(session, session_status(session, now))
+    session_id = session.pk
+    session.delete()
+    session.pk = session_id  # delete() clears it; callers report which vehicle went
+    free_space(session.lot_id, now=now)
+    return session
+
+
+@transaction.atomic
+def revoke_exit_grant(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
+    """Take back an exit grant (a payment recorded for the wrong car): the vehicle owes again.
+
+    grant_exit kept the start of the period the grant covered in
+    `billing_from`, so the fee runs from there again, as if the grant had
+    never been made (free minutes included, if that period began at entry).
+    Payments are financial records and stay as they are.
+    """
+    session = _lock_parked_vehicle(session_id)
+    if session_status(session, now).state != SessionState.PAID:
+        raise VehicleRefused(
+            "not_paid", _("%(plate)s has no exit grant to take back.") % {"plate": session.plate}
+        )
+    session.exit_allowed_until = None
+    session.save(update_fields=["exit_allowed_until", "updated_at"])
+    return session
+
+
+def check_plate_free(lot_id: int, plate: str, *, session_id: uuid.UUID) -> None:
+    """Refuse `plate` (normalised) for a vehicle if another vehicle in the lot has it."""
+    if ParkingSession.objects.filter(lot_id=lot_id, plate=plate).exclude(pk=session_id).exists():
+        raise VehicleRefused(
+            "plate_taken",
+            _("Another vehicle with plate %(plate)s is parked in this lot.") % {"plate": plate},
+        )
+
+
+def correct_plate(session_id: uuid.UUID, plate: str) -> ParkingSession:
+    """Set the plate (normalised) of a vehicle the camera misread; one plate per lot."""
+    try:
+        with transaction.atomic():
+            session = _lock_parked_vehicle(session_id)
+            if session.plate != plate:
+                check_plate_free(session.lot_id, plate, session_id=session.pk)
+                session.plate = plate
+                session.plate_key = ocr_key(plate)
+                session.save(update_fields=["plate", "plate_key", "updated_at"])
+    except IntegrityError:
+        # A gate admitted that plate between the check and the update.
+        raise VehicleRefused(
+            "plate_taken",
+            _("Another vehicle with plate %(plate)s is parked in this lot.") % {"plate": plate},
+        ) from None
+    return session
+
+
+class _Minutes(Func):
+    """An integer expression as a duration of that many minutes."""
+
+    output_field = DurationField()
+    template = "(%(expressions)s * INTERVAL '1 minute')"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django keeps SQLite durations as integer microseconds.
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s * 60000000)", **extra_context
+        )
+
+
+def sessions_in_state(sessions: QuerySet, state: SessionState, now: datetime) -> QuerySet:
+    """The sessions `session_status(session, now)` puts in `state`, decided by the database.
+
+    For list filters over many vehicles: session_status and
+    parking.fees.free_span (how long a period costs nothing) restated in SQL;
+    a test holds them in agreement, at the edges too.
+    """
+    tariff = "lot__tariff__"
+    first_period_free = Q(**{tariff + "first_period_price": 0}) | Q(
+        **{tariff + "first_period_minutes": 0}
+    )
+    free_minutes = Case(
+        When(fee_start=F("entered_at"), then=F(tariff + "free_minutes")), default=Value(0)
+    )
+    first_period_minutes = Case(
+        When(first_period_free, then=F(tariff + "first_period_minutes")), default=Value(0)
+    )
+    payment_state = Case(
+        When(exit_allowed_until__gte=now, then=Value(SessionState.PAID.value)),
+        When(Q(**{tariff + "daily_cap": 0}), then=Value(SessionState.FREE.value)),
+        When(
+            Q(**{tariff + "unit_price": 0}) & first_period_free,
+            then=Value(SessionState.FREE.value),
+        ),
+        When(free_until__gte=now, then=Value(SessionState.FREE.value)),
+        default=Value(SessionState.UNPAID.value),
+    )
+    return (
+        sessions.annotate(fee_start=Coalesce("exit_allowed_until", "billing_from"))
+        .annotate(
+            free_until=F("fee_start") + _Minutes(Greatest(free_minutes, first_period_minutes))
+        )
+        .annotate(payment_state=payment_state)
+        .filter(payment_state=state.value)
+    )
+
+
+@transaction.atomic
+def revoke_gate_token(gate_id: int, *, now: datetime) -> Gate:
+    """Stop a gate's token working (a stolen or retired device); the first revocation stands."""
+    gate = Gate.objects.select_for_update().get(pk=gate_id)
+    if gate.revoked_at is None:
+        gate.revoked_at = now
+        gate.save(update_fields=["revoked_at"])
+    return gate
+
+
+@transaction.atomic
+def issue_gate_token(gate_id: int) -> tuple[Gate, str]:
+    """Give a gate a new token, shown in clear this once; the old one stops working."""
+    gate = Gate.objects.select_for_update().get(pk=gate_id)
+    token = gate.set_new_token()
+    gate.save(update_fields=["token_hash", "token_hint", "revoked_at"])
     return gate, token

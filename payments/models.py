@@ -59,6 +59,8 @@ class Payment(models.Model):
     provider = models.CharField(_("payment platform"), max_length=30)
     # The provider's own id (a Stripe Checkout Session id...), unique per provider.
     provider_reference = models.CharField(_("provider reference"), max_length=255, blank=True)
+    # The provider's checkout page the driver is sent to (empty until it is opened).
+    redirect_url = models.TextField(_("checkout page"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
@@ -66,6 +68,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # The exit window this payment granted (paid_at + EXIT_GRACE_MINUTES), as shown on the receipt.
+    exit_allowed_until = models.DateTimeField(_("exit allowed until"), null=True, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=32, blank=True)
     invoice_kind = models.CharField(
         _("e-invoice"), max_length=20, choices=InvoiceKind.choices, blank=True
@@ -116,3 +120,83 @@ class Payment(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+
+class EventOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", _("payment confirmed")
+    CLOSED = "closed", _("payment closed (failed, canceled or expired)")
+    NO_CHANGE = "no_change", _("no change")
+    AMOUNT_MISMATCH = "amount_mismatch", _("paid amount differs from the amount due")
+    UNKNOWN_PAYMENT = "unknown_payment", _("unknown payment")
+    IGNORED = "ignored", _("ignored event type")
+    # Never stored: the answer to an event already recorded.
+    DUPLICATE = "duplicate", _("duplicate event")
+
+
+class ProviderEvent(models.Model):
+    """A notification a payment platform sent us, kept once per platform event id.
+
+    The unique (provider, event id) row is written in the same transaction as
+    the state change it caused, so a replayed or concurrently delivered event
+    changes nothing twice.
+    """
+
+    provider = models.CharField(_("payment platform"), max_length=30)
+    event_id = models.CharField(_("event id"), max_length=255)
+    event_type = models.CharField(_("event type"), max_length=100, blank=True)
+    payment = models.ForeignKey(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="provider_events",
+        verbose_name=_("payment"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=EventOutcome.choices)
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("payment platform event")
+        verbose_name_plural = _("payment platform events")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "event_id"], name="provider_event_unique_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id} {self.outcome}"
+
+
+class SandboxCheckout(models.Model):
+    """The sandbox platform's own record of a checkout: what a real platform keeps on its side.
+
+    OpenLot's code reads it only through the sandbox provider, as it would
+    read Stripe's API.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        PAID = "paid", _("paid")
+        DECLINED = "declined", _("declined")
+        CANCELED = "canceled", _("canceled")
+
+    reference = models.CharField(_("reference"), max_length=40, primary_key=True)
+    payment_id = models.UUIDField(_("merchant payment id"), unique=True)
+    amount = models.PositiveIntegerField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    description = models.CharField(_("description"), max_length=200)
+    return_url = models.TextField(_("return URL"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("created"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sandbox checkout")
+        verbose_name_plural = _("sandbox checkouts")
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.status}"

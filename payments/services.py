@@ -1,32 +1,59 @@
 """Payment state changes. Each is one short transaction; no provider is called inside one.
 
 Lock order (shared with parking.services): the vehicle's session row first,
-then the payment row, then the lot row. Confirming a payment therefore looks
-up its session before locking anything.
+then the payment row, then the lot row. Every change therefore looks up the
+payment's session before locking anything.
+
+A provider's word is always read first, outside any transaction (open a
+checkout, ask a payment's state, close a checkout); what it means is then
+recorded in one transaction by `record_report`, the one place a payment moves
+from pending to succeeded, failed, canceled or expired.
 """
 
+import logging
 import secrets
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from parking.models import ParkingSession
-from parking.services import exit_window, grant_exit, session_status
+from parking.services import SessionState, SessionStatus, exit_window, grant_exit, session_status
 
-from .models import Payment, PaymentStatus
+from .invoices import NO_INVOICE, Invoice
+from .models import EventOutcome, Payment, PaymentStatus, ProviderEvent
+from .providers import UnknownProvider, get_provider
+from .providers.base import (
+    CheckoutUrls,
+    Notification,
+    PaymentProvider,
+    PaymentReport,
+    ProviderError,
+    ProviderState,
+)
+
+logger = logging.getLogger(__name__)
 
 MANUAL_PROVIDER = "manual"
+# Creating a payment is retried when a concurrent request changed the picture
+# (a pending payment appeared, or one had to be closed first).
+_ATTEMPTS = 3
 
 
 class PaymentRefused(Exception):
     """A payment cannot be made or recorded; `code` for machines, `message` for people."""
 
-    def __init__(self, code: str, message):
+    def __init__(self, code: str, message, **extra):
         super().__init__(str(message))
         self.code = code
         self.message = message
+        self.extra = extra
 
 
 def new_receipt_number(paid_at: datetime) -> str:
@@ -45,6 +72,328 @@ def _lock_session(session_id: uuid.UUID | None) -> ParkingSession | None:
     )
 
 
+# --- Quotes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    session: ParkingSession
+    status: SessionStatus
+    until: datetime  # the end of the quoted period: now
+
+
+def quote(session_id: uuid.UUID, *, now: datetime) -> Quote | None:
+    """What the vehicle owes now, with its breakdown; None if it is not parked (any more)."""
+    session = ParkingSession.objects.select_related("lot__tariff").filter(pk=session_id).first()
+    if session is None:
+        return None
+    return Quote(session, session_status(session, now), now)
+
+
+def quote_is_stale(payment: Payment, now: datetime) -> bool:
+    """A pending payment's amount holds for PAYMENT_QUOTE_MINUTES; after that it is replaced."""
+    return now - payment.created_at > timedelta(minutes=settings.PAYMENT_QUOTE_MINUTES)
+
+
+# --- Starting a payment ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartedPayment:
+    payment: Payment
+    created: bool  # False: the pending payment already open for this vehicle
+
+
+class _CloseFirst(Exception):
+    """A pending payment must be closed at its provider before anything else is done."""
+
+    def __init__(self, payment: Payment, reason):
+        self.payment = payment
+        self.reason = reason
+
+
+def checkout_urls(payment: Payment, site_url: str) -> CheckoutUrls:
+    base = site_url.rstrip("/")
+    return CheckoutUrls(
+        return_url=base + reverse("kiosk_payment", args=[payment.pk]),
+        cancel_url=base + reverse("kiosk_payment_cancel", args=[payment.pk]),
+        site_url=base,
+    )
+
+
+def start_payment(
+    session_id: uuid.UUID,
+    provider_id: str,
+    invoice: Invoice = NO_INVOICE,
+    *,
+    now: datetime,
+    site_url: str,
+) -> StartedPayment:
+    """Open a checkout for what the vehicle owes now, or return the one already open.
+
+    The amount is computed here, from the session. At most one payment per
+    vehicle is pending: asking again while it is pending returns it (the
+    e-invoice choice is updated). A pending payment is replaced when its quote
+    is stale (PAYMENT_QUOTE_MINUTES) or the driver picks another provider; it
+    is closed at its provider first, so it can no longer be paid, and if it
+    turns out paid it is confirmed instead. The provider is called only after
+    the payment row is committed, never under a lock.
+    """
+    try:
+        provider = get_provider(provider_id)
+    except UnknownProvider:
+        raise PaymentRefused(
+            "unknown_provider", _("This payment platform is not available here.")
+        ) from None
+    for _attempt in range(_ATTEMPTS):
+        try:
+            payment, created = _pending_or_new_payment(session_id, provider, invoice, now)
+            break
+        except _CloseFirst as replace:
+            _close_replaced(replace.payment, replace.reason, now=now)
+        except IntegrityError:
+            continue  # another request created the pending payment first: return it
+    else:
+        raise PaymentRefused(
+            "payment_in_progress",
+            _("Another payment for this vehicle is being made. Please try again."),
+        )
+    if not payment.redirect_url:
+        payment = _open_checkout(payment, provider, checkout_urls(payment, site_url), now)
+    return StartedPayment(payment, created)
+
+
+def _replace_reason(pending: Payment, provider_id: str, status: SessionStatus, now: datetime):
+    """Why a pending payment must not be offered again, or None if it may."""
+    if not status.amount_due:
+        return _("Nothing is due any more.")  # e.g. paid in cash at the booth meanwhile
+    if pending.provider != provider_id:
+        return _("Replaced by a payment with another platform.")
+    if quote_is_stale(pending, now):
+        return _("Replaced by a new quote.")
+    return None
+
+
+def _nothing_due(session: ParkingSession, status: SessionStatus) -> PaymentRefused:
+    if status.exit_allowed_until is None:  # a free tariff
+        return PaymentRefused("nothing_due", _("Nothing to pay for this vehicle."))
+    until = localtime(status.exit_allowed_until, session.lot.zone)
+    if status.state == SessionState.PAID:
+        message = _("Already paid: this vehicle may leave until %(time)s.")
+    else:
+        message = _("Nothing to pay: this vehicle may leave until %(time)s.")
+    return PaymentRefused(
+        "nothing_due",
+        message % {"time": f"{until:%H:%M}"},
+        exit_allowed_until=status.exit_allowed_until,
+    )
+
+
+def _pending_or_new_payment(
+    session_id: uuid.UUID, provider: PaymentProvider, invoice: Invoice, now: datetime
+) -> tuple[Payment, bool]:
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        if session is None:
+            raise PaymentRefused("session_not_found", _("This vehicle is not parked here."))
+        status = session_status(session, now)
+        pending = (
+            Payment.objects.select_for_update()
+            .filter(session=session, status=PaymentStatus.PENDING)
+            .first()
+        )
+        if pending is not None:
+            if reason := _replace_reason(pending, provider.id, status, now):
+                raise _CloseFirst(pending, reason)
+            if (pending.invoice_kind, pending.invoice_value) != (invoice.kind, invoice.value):
+                pending.invoice_kind, pending.invoice_value = invoice.kind, invoice.value
+                pending.save(update_fields=["invoice_kind", "invoice_value", "updated_at"])
+            return pending, False
+        if not status.amount_due:
+            raise _nothing_due(session, status)
+        lot = session.lot
+        payment = Payment.objects.create(
+            lot=lot,
+            session=session,
+            plate=session.plate,
+            billing_from=status.billing_from,
+            billing_until=now,
+            amount=status.amount_due,
+            currency=lot.currency,
+            provider=provider.id,
+            created_at=now,
+            invoice_kind=invoice.kind,
+            invoice_value=invoice.value,
+        )
+        return payment, True
+
+
+def _close_replaced(payment: Payment, reason, *, now: datetime) -> None:
+    """Close a pending payment that must not be paid any more, at its provider first."""
+    try:
+        provider = get_provider(payment.provider)
+    except UnknownProvider:
+        # Its platform was switched off here: nothing can be asked or closed there.
+        report = PaymentReport(ProviderState.CANCELED)
+    else:
+        try:
+            report = provider.cancel(payment)
+        except ProviderError:
+            report = PaymentReport(ProviderState.OPEN)
+    if report.state == ProviderState.OPEN:
+        raise PaymentRefused(
+            "payment_in_progress",
+            _("A payment for this vehicle is still being processed. Please try again shortly."),
+        )
+    record_report(
+        payment.pk,
+        report,
+        now=now,
+        closed_as=PaymentStatus.EXPIRED,
+        reason=reason,
+    )
+
+
+def _open_checkout(
+    payment: Payment, provider: PaymentProvider, urls: CheckoutUrls, now: datetime
+) -> Payment:
+    try:
+        checkout = provider.start(payment, urls)
+    except ProviderError:
+        # Only a payment whose checkout was never opened fails here; the driver
+        # never saw a page to pay on, so nothing can have been charged.
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING, redirect_url="").update(
+            status=PaymentStatus.FAILED,
+            failure_reason=str(_("The payment platform did not answer.")),
+            updated_at=now,
+        )
+        raise PaymentRefused(
+            "provider_unavailable",
+            _("The payment platform did not answer. Nothing was charged; please try again."),
+        ) from None
+    Payment.objects.filter(pk=payment.pk, redirect_url="").update(
+        provider_reference=checkout.reference, redirect_url=checkout.redirect_url, updated_at=now
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+# --- Recording what a provider says --------------------------------------
+
+
+_CLOSED_STATUS = {
+    ProviderState.FAILED: PaymentStatus.FAILED,
+    ProviderState.CANCELED: PaymentStatus.CANCELED,
+    ProviderState.EXPIRED: PaymentStatus.EXPIRED,
+}
+_DEFAULT_REASONS = {
+    PaymentStatus.FAILED: _("The payment failed."),
+    PaymentStatus.CANCELED: _("The payment was canceled."),
+    PaymentStatus.EXPIRED: _("The payment was not completed in time."),
+}
+
+
+def record_report(
+    payment_id: uuid.UUID,
+    report: PaymentReport,
+    *,
+    now: datetime,
+    notification: Notification | None = None,
+    provider_id: str = "",
+    closed_as: PaymentStatus | None = None,
+    reason=None,
+) -> tuple[Payment, EventOutcome]:
+    """Apply a provider's report to a payment, in one transaction (IntegrityError: a replay).
+
+    PAID confirms it (once; the reported amount and currency must match);
+    FAILED, CANCELED or EXPIRED close it if it is still pending (a failure
+    reported after a success changes nothing); OPEN changes nothing. With a
+    `notification`, its ProviderEvent row is written in the same transaction,
+    so the same event delivered twice, even at once, acts once. When we closed
+    the checkout ourselves (a CANCELED report), `closed_as` and `reason` say
+    why: the driver canceled, or a new quote replaced it.
+    """
+    session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
+    with transaction.atomic():
+        _lock_session(session_id)
+        payment = (
+            Payment.objects.select_for_update(of=("self",)).select_related("lot").get(pk=payment_id)
+        )
+        outcome = _apply_report(payment, report, now, closed_as, reason)
+        if notification is not None:
+            ProviderEvent.objects.create(
+                provider=provider_id,
+                event_id=notification.event_id,
+                event_type=notification.event_type[:100],
+                payment=payment,
+                outcome=outcome,
+                received_at=now,
+            )
+    return payment, outcome
+
+
+def _apply_report(payment, report, now, closed_as, reason) -> EventOutcome:
+    if report.state == ProviderState.PAID:
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return EventOutcome.NO_CHANGE
+        if (report.amount, report.currency) != (payment.amount, payment.currency):
+            return _amount_mismatch(payment, report, now)
+        _confirm_locked(payment, paid_at=now, now=now)
+        return EventOutcome.CONFIRMED
+    if report.state == ProviderState.OPEN or payment.status != PaymentStatus.PENDING:
+        return EventOutcome.NO_CHANGE
+    status = _CLOSED_STATUS[report.state]
+    words = report.reason
+    if report.state == ProviderState.CANCELED and closed_as is not None:
+        status, words = closed_as, reason or words
+    payment.status = status
+    payment.failure_reason = str(words or _DEFAULT_REASONS[status])[:300]
+    payment.save(update_fields=["status", "failure_reason", "updated_at"])
+    return EventOutcome.CLOSED
+
+
+def _amount_mismatch(payment, report, now) -> EventOutcome:
+    # Money was taken, but not what we asked for: it does not open the gate.
+    # Staff must look at it (refund or top up); the driver may pay again.
+    logger.error(
+        "payment %s: %s reports %s %s paid, %s %s was asked",
+        payment.pk, payment.provider, report.amount, report.currency,
+        payment.amount, payment.currency,
+    )  # fmt: skip
+    if payment.status == PaymentStatus.PENDING:
+        payment.status = PaymentStatus.FAILED
+        payment.failure_reason = str(
+            _("The amount paid does not match the amount due. Please ask the lot's staff.")
+        )
+        payment.save(update_fields=["status", "failure_reason", "updated_at"])
+    return EventOutcome.AMOUNT_MISMATCH
+
+
+def _confirm_locked(payment: Payment, *, paid_at: datetime, now: datetime) -> None:
+    """Mark a locked payment succeeded and let its vehicle out for the exit window."""
+    if (
+        payment.session_id
+        and Payment.objects.filter(
+            session_id=payment.session_id,
+            status=PaymentStatus.SUCCEEDED,
+            exit_allowed_until__gte=paid_at,
+        )
+        .exclude(pk=payment.pk)
+        .exists()
+    ):
+        # Paid twice for one stay (a replaced checkout paid after all): both
+        # stand, as the money was taken; staff refund one.
+        logger.warning("vehicle %s paid twice, payment %s", payment.session_id, payment.pk)
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.paid_at = paid_at
+    payment.exit_allowed_until = paid_at + exit_window()
+    payment.receipt_number = new_receipt_number(paid_at)
+    payment.failure_reason = ""
+    payment.save()
+    if payment.session_id:
+        grant_exit(payment.session_id, payment.exit_allowed_until, now=now)
+
+
 def confirm_payment(payment_id: uuid.UUID, *, paid_at: datetime, now: datetime) -> Payment:
     """Record that the money was taken, and let the vehicle out for the exit window.
 
@@ -57,16 +406,119 @@ def confirm_payment(payment_id: uuid.UUID, *, paid_at: datetime, now: datetime) 
     with transaction.atomic():
         _lock_session(session_id)
         payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status == PaymentStatus.SUCCEEDED:
-            return payment
-        payment.status = PaymentStatus.SUCCEEDED
-        payment.paid_at = paid_at
-        payment.receipt_number = new_receipt_number(paid_at)
-        payment.failure_reason = ""
-        payment.save()
-        if payment.session_id:
-            grant_exit(payment.session_id, paid_at + exit_window(), now=now)
+        if payment.status != PaymentStatus.SUCCEEDED:
+            _confirm_locked(payment, paid_at=paid_at, now=now)
     return payment
+
+
+# --- The driver comes back; notifications arrive --------------------------
+
+
+def refresh_payment(payment_id: uuid.UUID, *, now: datetime, throttle: bool = False) -> Payment:
+    """The payment, after asking its provider if it is still pending.
+
+    For the driver who is back before the provider's notification. With
+    `throttle`, the provider is asked at most once per PAYMENT_REFRESH_SECONDS
+    per payment (pages that poll). If the provider cannot answer, the payment
+    simply stays pending.
+    """
+    payment = Payment.objects.select_related("lot").get(pk=payment_id)
+    if payment.status != PaymentStatus.PENDING or payment.provider == MANUAL_PROVIDER:
+        return payment
+    if throttle and not cache.add(
+        f"payments:refresh:{payment.pk}", 1, timeout=settings.PAYMENT_REFRESH_SECONDS
+    ):
+        return payment
+    try:
+        report = get_provider(payment.provider).fetch_status(payment)
+    except (UnknownProvider, ProviderError):
+        return payment
+    return record_report(payment.pk, report, now=now)[0]
+
+
+def cancel_payment(payment_id: uuid.UUID, *, now: datetime) -> Payment:
+    """The driver gave up on the provider's page: close the checkout there, then here."""
+    payment = Payment.objects.select_related("lot").get(pk=payment_id)
+    if payment.status != PaymentStatus.PENDING or payment.provider == MANUAL_PROVIDER:
+        return payment
+    try:
+        report = get_provider(payment.provider).cancel(payment)
+    except (UnknownProvider, ProviderError):
+        return payment
+    return record_report(
+        payment.pk,
+        report,
+        now=now,
+        closed_as=PaymentStatus.CANCELED,
+        reason=_("You canceled the payment."),
+    )[0]
+
+
+def receive_notification(
+    provider_id: str, body: bytes, headers: dict[str, str], *, now: datetime
+) -> list[EventOutcome]:
+    """A provider's server-side notification (webhook): verify it, then act on each event.
+
+    Raises UnknownProvider (answer 404), InvalidNotification (400, nothing
+    changed) or ProviderError when the provider cannot be asked for the
+    payment's state (answer 5xx so that it delivers the event again).
+    """
+    provider = get_provider(provider_id)
+    notifications = provider.parse_notification(body, headers)
+    return [_handle_notification(provider, item, now) for item in notifications]
+
+
+def _handle_notification(
+    provider: PaymentProvider, notification: Notification, now: datetime
+) -> EventOutcome:
+    seen = ProviderEvent.objects.filter(provider=provider.id, event_id=notification.event_id)
+    if seen.exists():
+        return EventOutcome.DUPLICATE
+    if not notification.relevant:
+        return _remember_event(provider.id, notification, EventOutcome.IGNORED, now)
+    payment = _payment_for(provider.id, notification)
+    if payment is None:
+        logger.warning("%s event %s: no such payment", provider.id, notification.event_id)
+        return _remember_event(provider.id, notification, EventOutcome.UNKNOWN_PAYMENT, now)
+    # The event is a trigger: what counts is the state the provider reports now.
+    report = provider.fetch_status(payment, payment.provider_reference or notification.reference)
+    try:
+        return record_report(
+            payment.pk, report, now=now, notification=notification, provider_id=provider.id
+        )[1]
+    except IntegrityError:
+        return EventOutcome.DUPLICATE  # the same event, handled at the same time elsewhere
+
+
+def _payment_for(provider_id: str, notification: Notification) -> Payment | None:
+    payments = Payment.objects.select_related("lot").filter(provider=provider_id)
+    if notification.payment_id is not None:
+        payment = payments.filter(pk=notification.payment_id).first()
+        if payment is not None:
+            return payment
+    if notification.reference:
+        return payments.filter(provider_reference=notification.reference).first()
+    return None
+
+
+def _remember_event(
+    provider_id: str, notification: Notification, outcome: EventOutcome, now: datetime
+) -> EventOutcome:
+    try:
+        with transaction.atomic():
+            ProviderEvent.objects.create(
+                provider=provider_id,
+                event_id=notification.event_id,
+                event_type=notification.event_type[:100],
+                outcome=outcome,
+                received_at=now,
+            )
+    except IntegrityError:
+        return EventOutcome.DUPLICATE
+    return outcome
+
+
+# --- Payments taken by hand -----------------------------------------------
 
 
 @transaction.atomic
@@ -91,8 +543,9 @@ def record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Paymen
         status=PaymentStatus.SUCCEEDED,
         created_at=now,
         paid_at=now,
+        exit_allowed_until=now + exit_window(),
         receipt_number=new_receipt_number(now),
         recorded_by=by,
     )
-    grant_exit(session.pk, now + exit_window(), now=now)
+    grant_exit(session.pk, payment.exit_allowed_until, now=now)
     return payment

@@ -1,7 +1,9 @@
 """Personas and helpers shared by the tests.
 
 alice (`owner`) runs "Riverside" (20 spaces); bob (`other_owner`) runs his own
-lot. Gates carry their clear `token` as an attribute, as an integrator would
+lot; both are lot owners (staff, in the "Lot owners" group). root
+(`superuser`) sees everything; charlie (`outsider`) has an account but is not
+staff. Gates carry their clear `token` as an attribute, as an integrator would
 hold it. Time is frozen by `clock` and moved by hand, never slept on.
 """
 
@@ -14,12 +16,16 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.utils import timezone
 
-from lots.services import create_lot
-from parking.models import Direction
+from admin_portal.roles import ensure_lot_owners_group
+from lots.services import LOT_OWNERS_GROUP, create_lot, make_lot_owner
+from parking.models import Direction, ParkingSession
 from parking.services import PlateRead, admit_vehicle, create_gate
 
+from . import fake_stripe as stripe_fake
 from .browser import browser, page, phone  # noqa: F401  (fixtures)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -30,6 +36,14 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters and throttles must not leak from one test into the next.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass
@@ -51,14 +65,35 @@ def clock():
         yield Clock(traveller)
 
 
+def make_owner(username: str, password: str):
+    """A lot owner, as `create_lot --owner` makes one."""
+    # The group comes from a data migration; transactional tests flush it away.
+    if not Group.objects.filter(name=LOT_OWNERS_GROUP).exists():
+        ensure_lot_owners_group()
+    user = get_user_model().objects.create_user(username, password=password)
+    make_lot_owner(user)
+    return user
+
+
 @pytest.fixture
 def owner(db):
-    return get_user_model().objects.create_user("alice", password="alice-pass", is_staff=True)
+    return make_owner("alice", "alice-pass")
 
 
 @pytest.fixture
 def other_owner(db):
-    return get_user_model().objects.create_user("bob", password="bob-pass", is_staff=True)
+    return make_owner("bob", "bob-pass")
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", password="root-pass")
+
+
+@pytest.fixture
+def outsider(db):
+    """Has an account (a driver, say) but is not staff: the admin is closed to them."""
+    return get_user_model().objects.create_user("charlie", password="charlie-pass")
 
 
 def make_lot(owner, **overrides):
@@ -75,6 +110,12 @@ def make_lot(owner, **overrides):
     }
     values.update(overrides)
     return create_lot(owner=owner, **values)
+
+
+def login(client, user):
+    """`client` logged in as `user` (without a password round trip)."""
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture
@@ -136,6 +177,34 @@ class GateClient:
 @pytest.fixture
 def gates(client):
     return GateClient(client)
+
+
+@pytest.fixture
+def parked(gates, entry_gate, clock):
+    """ABC-1234 entered at 09:00 and it is now 10:00: NT$30 due (two half hours)."""
+    response = gates.enter(entry_gate, "ABC-1234", photo_url="https://cams.example/abc.jpg")
+    clock.advance(hours=1)
+    return ParkingSession.objects.select_related("lot__tariff").get(
+        pk=response.json()["session_id"]
+    )
+
+
+def start_payment(client, session, provider="sandbox", **fields):
+    """What the kiosk or an app does: POST /api/payments for a parked vehicle."""
+    body = {"session_id": str(session.pk), "provider": provider, **fields}
+    return client.post("/api/payments", data=body, content_type="application/json")
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A local Stripe API (tests/fake_stripe.py), with the provider configured to use it."""
+    server = stripe_fake.FakeStripe().start()
+    settings.STRIPE_SECRET_KEY = stripe_fake.SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = stripe_fake.WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    yield server
+    server.stop()
 
 
 def postgres_only():

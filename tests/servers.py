@@ -13,15 +13,37 @@ from django.db import connection
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def database_url() -> str:
-    """DATABASE_URL naming the database the tests run on (the test database, not the real one)."""
+def database_url(*, port: int | None = None) -> str:
+    """DATABASE_URL naming the database the tests run on (the test database, not the real one).
+
+    `port` sends PostgreSQL traffic elsewhere (through a fault-injecting proxy).
+    """
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{db['NAME']}"
     credentials = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
         credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = "127.0.0.1" if port else db["HOST"] or "127.0.0.1"
+    return f"postgres://{credentials}@{host}:{port or db['PORT'] or 5432}/{db['NAME']}"
+
+
+def postgres_address() -> tuple[str, int]:
+    db = connection.settings_dict
+    return db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)
+
+
+class Server(str):
+    """The server's base URL, which also knows its gunicorn master process."""
+
+    def __new__(cls, url: str, process: subprocess.Popen):
+        server = super().__new__(cls, url)
+        server.process = process
+        return server
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
 
 
 @contextmanager
@@ -47,7 +69,7 @@ def gunicorn(*, workers: int = 4, threads: int = 4, extra_env: dict | None = Non
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, pass_fds=[listener.fileno()])
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", process)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -1,11 +1,13 @@
 """The 15-minute exit window after paying, derived from time (injected clock)."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
 from parking.models import ParkingSession
 from parking.services import SessionState, grant_exit, session_status
+
+from .conftest import start_payment
 
 pytestmark = pytest.mark.usefixtures("gate_path")
 
@@ -82,3 +84,24 @@ def test_granting_exit_to_a_car_that_left_changes_nothing(gates, entry_gate, exi
 
     assert pay(session_id, clock) is None
     assert not ParkingSession.objects.exists()
+
+
+def test_sixteen_minutes_after_paying_at_the_kiosk_the_gate_asks_again(
+    client, gates, entry_gate, exit_gate, clock
+):
+    session_id = gates.enter(entry_gate, "ABC-1234").json()["session_id"]
+    clock.advance(hours=1)
+    payment = start_payment(client, ParkingSession.objects.get(pk=session_id)).json()
+    client.post(payment["redirect_url"], {"outcome": "succeed"})  # sandbox: Pay
+    paid_at = clock.now()
+    clock.advance(minutes=16)
+
+    response = gates.leave(exit_gate, "ABC-1234")
+
+    assert response.status_code == 402
+    # One minute past the window closing at paid_at + 15: one started half hour.
+    assert (response.json()["amount_due"], response.json()["code"]) == (1500, "payment_required")
+    quote = client.get(f"/api/sessions/{session_id}/quote").json()
+    assert quote["billing_from"].startswith(
+        (paid_at + timedelta(minutes=15)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    )

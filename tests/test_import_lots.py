@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from lots import importing
 from lots.management.commands.import_lots import ProgressBar
 from lots.models import Lot, Tariff
+from lots.services import LOT_OWNERS_GROUP
 
 REAL_DATA = Path(__file__).resolve().parent.parent / "data" / "taiwan_parking_lots.csv"
 HEADER = "source,source_id,name,address,lat,lng,capacity,tariff,hours\n"
@@ -183,8 +184,10 @@ def test_the_owner_is_created_when_missing(db, tmp_path):
 
     owner = get_user_model().objects.get(username="opendata")
     assert not owner.has_usable_password()
+    assert owner.is_staff
+    assert owner.groups.filter(name=LOT_OWNERS_GROUP).exists()
     assert Lot.objects.get().owner == owner
-    assert out[0] == "Created owner opendata."
+    assert out[0].startswith("Created owner opendata; set a password with: ")
 
 
 def test_a_sign_that_cannot_be_read_gets_the_documented_default_tariff(owner, tmp_path):

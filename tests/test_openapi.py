@@ -48,3 +48,28 @@ def test_gates_authenticate_with_a_bearer_token(openapi):
 
 def test_the_docs_page_is_served(client, db):
     assert client.get("/api/docs").status_code == 200
+
+
+def test_kiosk_search_documents_rate_limiting(openapi):
+    assert statuses(openapi, "/api/kiosk/{lot_id}/search", "get") >= {"200", "404", "422", "429"}
+
+
+def test_quote_documents_not_found(openapi):
+    assert statuses(openapi, "/api/sessions/{session_id}/quote", "get") >= {"200", "404"}
+
+
+def test_payment_creation_documents_its_answers_and_refusals(openapi):
+    assert statuses(openapi, "/api/payments", "post") >= {
+        "200", "201", "400", "404", "409", "422", "502", "503"
+    }  # fmt: skip
+    body = openapi["paths"]["/api/payments"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["schema"]["$ref"] == "#/components/schemas/PaymentIn"
+    assert set(openapi["components"]["schemas"]["PaymentIn"]["properties"]) == {
+        "session_id",
+        "provider",
+        "invoice",
+    }
+
+
+def test_payment_status_documents_not_found(openapi):
+    assert statuses(openapi, "/api/payments/{payment_id}", "get") >= {"200", "404"}

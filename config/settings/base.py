@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "admin_portal.apps.OwnerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,6 +96,22 @@ def database_from_env(url: str) -> dict:
 
 
 DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=""))}
+
+
+def cache_from_env(url: str) -> dict:
+    """Django's cache (rate limits, throttles): CACHE_URL, e.g. redis://host:6379/0."""
+    config = env.cache_url_config(url)
+    if config["BACKEND"].endswith(("LocMemCache", "DatabaseCache", "FileBasedCache")):
+        # Their default of 300 entries would forget rate-limit counters under load.
+        config.setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+    return config
+
+
+# Shared by every app server, so that rate limits (kiosk searches, login
+# attempts) hold across all of them: by default a table in the database
+# (`manage.py migrate` makes it); redis://host:6379/0 for Redis.
+# locmemcache:// is per process: for development only.
+CACHES = {"default": cache_from_env(env.str("CACHE_URL", default="") or "dbcache://openlot_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -104,6 +120,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Admin login rate limit (admin_portal.login), counted in the cache: after this
+# many failed logins for one username, or from one client address, logins are
+# refused without checking the password until the window has passed since the
+# last counted failure. 0 turns a limit off.
+LOGIN_MAX_FAILURES_PER_USER = env.int("LOGIN_MAX_FAILURES_PER_USER", default=5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=30)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Behind a reverse proxy every request comes from the proxy's address: name the
+# header it puts the client's address in (X-Forwarded-For, X-Real-IP). Only set
+# it when such a proxy is always in front: clients can send the header too.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Taipei")
@@ -145,6 +173,27 @@ EXIT_GRACE_MINUTES = env.int("EXIT_GRACE_MINUTES", default=15)
 GATE_FAST_PATH = env.bool("GATE_FAST_PATH", default=True)
 # Gates' last_seen is written at most this often, so the hot path stays read-mostly.
 GATE_LAST_SEEN_RESOLUTION_SECONDS = env.int("GATE_LAST_SEEN_RESOLUTION_SECONDS", default=60)
+
+# --- Payments and the exit kiosk ---
+# The built-in sandbox platform (no real money): on in development, off in production.
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False)
+# Stripe is enabled when both are set (the webhook endpoint's signing secret is whsec_...).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Stripe's API base URL, for tests and mocks only (empty: api.stripe.com).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=15.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# How long a quoted amount holds: an unpaid checkout older than this is closed
+# and replaced by one at the current amount when the driver asks again.
+PAYMENT_QUOTE_MINUTES = env.int("PAYMENT_QUOTE_MINUTES", default=10)
+# Pages waiting for a payment ask its provider at most this often (seconds).
+PAYMENT_REFRESH_SECONDS = env.int("PAYMENT_REFRESH_SECONDS", default=3)
+# Kiosk plate searches per client: "attempts/seconds", every limit applies.
+KIOSK_SEARCH_RATE_LIMITS = env.list("KIOSK_SEARCH_RATE_LIMITS", default=["20/60", "300/3600"])
+# Header holding the client's address behind a reverse proxy (e.g. HTTP_X_REAL_IP);
+# empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 # Where the simulator and printed demo URLs point by default.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -223,5 +272,7 @@ LOGGING = {
         # Every request is logged once by config.logging.RequestLogMiddleware.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # The SDK logs every request at INFO; ours say what matters.
+        "stripe": {"level": "WARNING"},
     },
 }

@@ -10,6 +10,8 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# The sandbox takes no money: never offered to real drivers unless asked for.
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False)
 
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -19,3 +19,6 @@ WHITENOISE_USE_FINDERS = True
 
 # Request lines would drown test output; tests that check logs capture them.
 LOGGING["loggers"]["openlot.requests"] = {"level": "WARNING"}  # noqa: F405
+
+# Per process and emptied between tests (tests/conftest.py); production shares one.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -9,6 +9,9 @@ from django.db import migrations
 
 SQL = Path(__file__).resolve().parent.parent / "sql" / "0003_gate_functions.sql"
 DROP = """
+DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval);
+DROP FUNCTION IF EXISTS openlot_exit_certainly_allowed(timestamptz, timestamptz, timestamptz,
+                                                       integer, timestamptz);
 DROP FUNCTION IF EXISTS openlot_gate_entry(text, uuid, text, text, text, text, text, uuid,
                                            timestamptz, interval);
 DROP FUNCTION IF EXISTS openlot_gate_exit(bigint, bigint, text, uuid, timestamptz, timestamptz,

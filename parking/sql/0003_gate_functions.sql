@@ -108,10 +108,158 @@ END
 $$;
 
 
--- Exit, second round trip: the first (parking.fastpath.EXIT_LOOKUP) found the gate,
--- the tariff and the vehicle, and Python decided with parking.services.session_status.
--- This records that decision; a granted exit deletes the vehicle only if its payment
--- state is still what was decided on, else it answers 'changed' and Python decides again.
+-- Exit. Whether a vehicle may leave is decided in Python (parking.status.session_status),
+-- the one place fees are computed. This predicate only recognises the common cases that
+-- certainly need no fee: inside a paid exit window, or inside the free minutes of a stay.
+-- tests/test_gate_paths.py checks that whatever it lets out, session_status lets out too.
+CREATE OR REPLACE FUNCTION openlot_exit_certainly_allowed(
+    p_entered_at timestamptz, p_billing_from timestamptz, p_exit_allowed_until timestamptz,
+    p_free_minutes integer, p_now timestamptz
+) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+        WHEN p_exit_allowed_until IS NOT NULL THEN p_now <= p_exit_allowed_until
+        ELSE p_billing_from = p_entered_at
+             AND p_now - p_entered_at <= make_interval(mins => p_free_minutes)
+    END
+$$;
+
+
+-- Exit, first (and usually only) round trip: authenticate, replay a retried read_id,
+-- find the vehicle (the exact plate, else the only one equal up to OCR confusions),
+-- and let it out if it certainly owes nothing. Otherwise answer 'decide' with what
+-- Python needs to compute the fee; Python then records its decision with
+-- openlot_gate_exit below.
+CREATE OR REPLACE FUNCTION openlot_gate_leave(
+    p_token_hash text,
+    p_plate text,
+    p_plate_key text,
+    p_plate_as_read text,
+    p_read_id uuid,
+    p_now timestamptz,
+    p_seen_resolution interval
+) RETURNS TABLE (
+    outcome text, gate_id bigint, lot_id bigint, direction text, currency text,
+    timezone text, capacity integer, occupied integer, last_seen_at timestamptz,
+    free_minutes integer, first_period_minutes integer, first_period_price integer,
+    unit_minutes integer, unit_price integer, daily_cap integer,
+    session_id uuid, plate text, entered_at timestamptz, billing_from timestamptz,
+    exit_allowed_until timestamptz, available integer, amount_due integer, replayed boolean
+) LANGUAGE plpgsql AS $$
+DECLARE
+    g record;
+    e record;
+    s record;
+    v_matches integer;
+    v_occupied integer;
+    v_capacity integer;
+    v_outcome text;
+BEGIN
+    SELECT gt.id, gt.lot_id, gt.direction, gt.revoked_at, gt.last_seen_at,
+           l.capacity, l.occupied, l.currency, l.timezone,
+           t.free_minutes, t.first_period_minutes, t.first_period_price,
+           t.unit_minutes, t.unit_price, t.daily_cap
+      INTO g
+      FROM parking_gate gt
+      JOIN lots_lot l ON l.id = gt.lot_id
+      JOIN lots_tariff t ON t.lot_id = l.id
+     WHERE gt.token_hash = p_token_hash;
+    IF NOT FOUND THEN
+        outcome := 'unauthorized';
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    gate_id := g.id; lot_id := g.lot_id; direction := g.direction; currency := g.currency;
+    IF g.revoked_at IS NOT NULL OR g.direction <> 'exit' THEN
+        outcome := CASE WHEN g.revoked_at IS NOT NULL THEN 'token_revoked'
+                        ELSE 'wrong_direction' END;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    IF p_read_id IS NOT NULL THEN
+        SELECT ev.outcome, ev.plate, ev.plate_as_read, ev.session_id, ev.available,
+               ev.amount_due INTO e
+          FROM parking_gateevent ev WHERE ev.gate_id = g.id AND ev.read_id = p_read_id;
+        IF FOUND THEN
+            outcome := CASE WHEN e.plate_as_read = p_plate_as_read THEN e.outcome
+                            ELSE 'read_id_reused' END;
+            session_id := e.session_id; plate := e.plate; available := e.available;
+            amount_due := e.amount_due; replayed := true;
+            RETURN NEXT;
+            RETURN;
+        END IF;
+    END IF;
+
+    -- The exact plate first; a look-alike only if it is the only one.
+    SELECT count(*) INTO v_matches FROM parking_parkingsession ps
+     WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key;
+    SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until INTO s
+      FROM parking_parkingsession ps
+     WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key
+       AND (ps.plate = p_plate OR v_matches = 1)
+     ORDER BY ps.plate = p_plate DESC
+     LIMIT 1
+       FOR UPDATE;
+    IF FOUND AND NOT openlot_exit_certainly_allowed(
+            s.entered_at, s.billing_from, s.exit_allowed_until, g.free_minutes, p_now) THEN
+        -- A fee may be due: Python decides (and records with openlot_gate_exit).
+        outcome := 'decide';
+        timezone := g.timezone; capacity := g.capacity; occupied := g.occupied;
+        last_seen_at := g.last_seen_at;
+        free_minutes := g.free_minutes; first_period_minutes := g.first_period_minutes;
+        first_period_price := g.first_period_price; unit_minutes := g.unit_minutes;
+        unit_price := g.unit_price; daily_cap := g.daily_cap;
+        session_id := s.id; plate := s.plate; entered_at := s.entered_at;
+        billing_from := s.billing_from; exit_allowed_until := s.exit_allowed_until;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+
+    IF g.last_seen_at IS NULL OR p_now - g.last_seen_at >= p_seen_resolution THEN
+        UPDATE parking_gate SET last_seen_at = p_now WHERE id = g.id;
+    END IF;
+    BEGIN
+        IF s.id IS NULL THEN
+            v_outcome := 'no_entry_record';
+            available := greatest(g.capacity - g.occupied, 0);
+            plate := p_plate;
+        ELSE
+            DELETE FROM parking_parkingsession ps WHERE ps.id = s.id;
+            UPDATE lots_lot l SET occupied = l.occupied - 1, updated_at = p_now
+             WHERE l.id = g.lot_id AND l.occupied > 0
+            RETURNING l.occupied, l.capacity INTO v_occupied, v_capacity;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'lot % has no occupied space to free', g.lot_id;
+            END IF;
+            v_outcome := 'exit_granted';
+            available := v_capacity - v_occupied;
+            session_id := s.id;
+            plate := s.plate;
+        END IF;
+        INSERT INTO parking_gateevent (
+            lot_id, gate_id, direction, plate, plate_as_read, outcome, session_id, read_id,
+            available, amount_due, currency, created_at)
+        VALUES (g.lot_id, g.id, 'exit', plate, p_plate_as_read, v_outcome, s.id, p_read_id,
+                available, NULL, '', p_now);
+    EXCEPTION WHEN unique_violation THEN
+        -- A concurrent retry of this read_id won: undo, and answer as it did.
+        SELECT ev.outcome, ev.plate, ev.plate_as_read, ev.session_id, ev.available,
+               ev.amount_due INTO e
+          FROM parking_gateevent ev WHERE ev.gate_id = g.id AND ev.read_id = p_read_id;
+        v_outcome := CASE WHEN e.plate_as_read = p_plate_as_read THEN e.outcome
+                          ELSE 'read_id_reused' END;
+        session_id := e.session_id; plate := e.plate; available := e.available;
+        amount_due := e.amount_due; replayed := true;
+    END;
+    outcome := v_outcome;
+    replayed := coalesce(replayed, false);
+    RETURN NEXT;
+END
+$$;
+
+
+-- Exit, second round trip when Python decided (a fee was computed): record the decision.
+-- A granted exit deletes the vehicle only if its payment state is still what was
+-- decided on, else it answers 'changed' and Python decides again.
 CREATE OR REPLACE FUNCTION openlot_gate_exit(
     p_gate_id bigint,
     p_lot_id bigint,

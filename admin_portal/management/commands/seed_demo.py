@@ -38,10 +38,20 @@ class Command(BaseCommand):
             out("")
             out(f"  Lot {lot.pk}: {lot.name}  ({lot.occupied}/{lot.capacity} occupied)")
             out(f"    tariff      {lot.tariff.describe()}")
+            out(f"    kiosk       {base}/kiosk/{lot.pk}/")
             out(f"    vacancy     {base}/api/lots/{lot.pk}/vacancy")
             out(f"    entry token {item.entry_token}")
             out(f"    exit token  {item.exit_token}")
         first = demo_lots[0]
+        plate = demo.LOTS[0][-1][0]
+        out("")
+        out(f"  Pay at the kiosk: open {base}/kiosk/{first.lot.pk}/, type {plate}, pick the car,")
+        out("  pay with the sandbox (no real money), then let it out:")
+        out(
+            f"    curl -s -X POST {base}/api/gates/exit -H 'Authorization: Bearer "
+            f"{first.exit_token}' -H 'Content-Type: application/json' "
+            f'-d \'{{"plate": "{plate}"}}\''
+        )
         out("")
         out("  Try a car in and out:")
         out(

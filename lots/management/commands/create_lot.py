@@ -7,7 +7,7 @@ from django.db import transaction
 
 from lots.models import default_currency
 from lots.money import to_minor
-from lots.services import create_lot
+from lots.services import LOT_OWNERS_GROUP, create_lot, make_lot_owner
 
 
 class Command(BaseCommand):
@@ -57,6 +57,9 @@ class Command(BaseCommand):
                 f"Created owner {owner.username}; set a password with: "
                 f"python manage.py changepassword {owner.username}"
             )
+        elif not owner.groups.filter(name=LOT_OWNERS_GROUP).exists():
+            self.stdout.write(f'{owner.username} is now a lot owner ("{LOT_OWNERS_GROUP}" group).')
+        make_lot_owner(owner)
         try:
             lot = create_lot(
                 owner=owner,

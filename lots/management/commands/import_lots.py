@@ -16,6 +16,7 @@ from lots.importing import (
     read_lot_csv,
 )
 from lots.money import format_money
+from lots.services import make_lot_owner
 from lots.tariff_signs import SignTariff
 
 
@@ -61,13 +62,18 @@ class Command(BaseCommand):
         self._print(report, options)
 
     def _owner(self, username: str):
+        """The owner of the imported lots, created if missing, as `create_lot` does."""
         owner, created = get_user_model().objects.get_or_create(
             username=username, defaults={"is_staff": True}
         )
         if created:
             owner.set_unusable_password()
             owner.save()
-            self.stdout.write(f"Created owner {owner.username}.")
+            self.stdout.write(
+                f"Created owner {owner.username}; set a password with: "
+                f"python manage.py changepassword {owner.username}"
+            )
+        make_lot_owner(owner)
         return owner
 
     def _print(self, report, options):

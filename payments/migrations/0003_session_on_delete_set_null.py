@@ -37,5 +37,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payments", "0001_payment"), ("parking", "0002_lot_indexes")]
+    dependencies = [("payments", "0002_kiosk_payments"), ("parking", "0002_lot_indexes")]
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]

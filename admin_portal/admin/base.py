@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from lots.models import Lot
+
+from ..scoping import lots_for
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Shows only the rows `scope(user)` gives (one of admin_portal.scoping's helpers).
+
+    Someone else's object is "not found" (404) on every page that takes an id:
+    change, delete, history, and posting any of their forms.
+    """
+
+    scope = None  # staticmethod(scoping.…_for)
+
+    class Media:
+        css = {"all": ["admin_portal/admin.css"]}
+
+    def get_queryset(self, request):
+        queryset = self.scope(request.user)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_object(self, request, object_id, from_field=None):
+        # Django's admin redirects with "… doesn't exist" for a missing id; we answer
+        # 404 whether the object does not exist or belongs to someone else.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("Not found."))
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Lot:
+            kwargs["queryset"] = lots_for(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        # Write only what the form changed: the rest of the row may have moved on
+        # since the form was read (a gate seen, a token revoked, a car counted).
+        concrete = {field.name for field in obj._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in concrete]
+        if changed:
+            auto_now = [
+                field.name
+                for field in obj._meta.concrete_fields
+                if getattr(field, "auto_now", False)
+            ]
+            obj.save(update_fields=changed + auto_now)
+
+    def confirm_action(self, request, queryset, *, action, title, question, items, confirm):
+        """The page asking to confirm a bulk action; its form posts the action again."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "question": question,
+            "items": items,
+            "confirm_label": confirm,
+            "action": action,
+            "queryset": queryset,
+            "opts": self.opts,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin_portal/confirm_action.html", context)
+
+
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    """For records (payments, gate events): nobody adds, changes or deletes them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def confirmed(request) -> bool:
+    """Whether a bulk action's confirmation page was answered yes."""
+    return request.POST.get("post") == "yes"

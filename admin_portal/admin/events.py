@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from parking.models import GateEvent
+
+from ..scoping import gate_events_for
+from .base import ReadOnlyScopedAdmin
+from .display import lot_time, money
+from .filters import LotFilter
+
+
+@admin.register(GateEvent)
+class GateEventAdmin(ReadOnlyScopedAdmin):
+    """Every gate decision, to answer "why did the gate not open?". Read only."""
+
+    scope = staticmethod(gate_events_for)
+    list_display = [
+        "time",
+        "lot",
+        "gate",
+        "direction",
+        "plate_as_read",
+        "plate",
+        "outcome",
+        "amount_due_display",
+        "available",
+    ]
+    list_select_related = ["lot", "gate__lot"]
+    list_filter = ["outcome", "direction", LotFilter]
+    search_fields = ["plate"]
+    search_help_text = _("Search by plate (as recognised, without spaces or dashes).")
+    ordering = ["-created_at", "-id"]
+    # The log grows without end: counting all of it on every page is not worth it.
+    show_full_result_count = False
+    fields = [*list_display, "session_id", "read_id"]
+    readonly_fields = fields
+
+    @admin.display(description=_("time"), ordering="created_at")
+    def time(self, event):
+        return lot_time(event.created_at, event.lot, "Y-m-d H:i:s")
+
+    @admin.display(description=_("amount due"))
+    def amount_due_display(self, event):
+        return money(event.amount_due, event.currency)

@@ -1,0 +1,117 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from lots.models import Lot, Tariff
+from lots.services import make_lot_owner
+from parking.models import Gate
+
+from ..forms import LotForm, TariffForm
+from ..scoping import lots_for
+from .base import ScopedAdmin
+from .display import lot_time
+from .gates import token_state
+
+
+class TariffInline(admin.StackedInline):
+    model = Tariff
+    form = TariffForm
+    can_delete = False
+    min_num = 1
+    max_num = 1
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": TariffForm.Meta.fields,
+                "description": _(
+                    "A new tariff applies from now on to every vehicle, "
+                    "including those already parked."
+                ),
+            },
+        )
+    ]
+
+
+class GateInline(admin.TabularInline):
+    """The lot's gates at a glance; tokens are managed on each gate's own page."""
+
+    model = Gate
+    fields = ["name", "direction", "token_hint", "token_state", "last_seen"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("token"))
+    def token_state(self, gate):
+        return token_state(gate)
+
+    @admin.display(description=_("last seen"))
+    def last_seen(self, gate):
+        return lot_time(gate.last_seen_at, gate.lot) if gate.last_seen_at else _("never")
+
+
+@admin.register(Lot)
+class LotAdmin(ScopedAdmin):
+    scope = staticmethod(lots_for)
+    form = LotForm
+    inlines = [TariffInline, GateInline]
+    list_display = [
+        "name",
+        "address",
+        "capacity",
+        "parked_vehicles",
+        "available",
+        "tariff_summary",
+        "is_active",
+    ]
+    list_select_related = ["tariff"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "address"]
+    readonly_fields = ["occupied", "available"]
+
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return [*self.list_display, "owner"]
+        return self.list_display
+
+    def get_list_select_related(self, request):
+        return ["tariff", "owner"] if request.user.is_superuser else self.list_select_related
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "address", "latitude", "longitude", "capacity"]
+        if obj is not None:
+            fields += ["occupied", "available"]
+        fields += ["timezone", "is_active", "currency"]
+        if request.user.is_superuser:
+            fields += ["owner", "source", "source_id"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        # What money a lot counts in is the operator's to set (prices are stored in it).
+        return [*self.readonly_fields, "currency"]
+
+    @admin.display(description=_("occupied"), ordering="occupied")
+    def parked_vehicles(self, lot):
+        url = reverse("admin:parking_parkingsession_changelist")
+        return format_html('<a href="{}?lot={}">{}</a>', url, lot.pk, lot.occupied)
+
+    @admin.display(description=_("available"))
+    def available(self, lot):
+        return lot.available
+
+    @admin.display(description=_("tariff"))
+    def tariff_summary(self, lot):
+        return lot.tariff.describe()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or "owner" in form.changed_data:
+            make_lot_owner(obj.owner)

@@ -1,0 +1,341 @@
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from parking.models import ParkingSession
+from parking.plates import InvalidPlate, normalise_plate
+from parking.services import (
+    SessionState,
+    SessionStatus,
+    VehicleRefused,
+    check_removable,
+    correct_plate,
+    exit_window,
+    remove_vehicle,
+    revoke_exit_grant,
+    session_status,
+)
+from payments.models import Payment
+from payments.services import PaymentRefused, record_manual_payment
+
+from ..forms import PlateCorrectionForm
+from ..scoping import vehicles_for
+from .base import ScopedAdmin, confirmed
+from .display import image_url, lot_time, money
+from .filters import LotFilter, PaymentStatusFilter
+
+
+def status_now(session: ParkingSession) -> SessionStatus:
+    """session_status at this moment, computed once per vehicle shown."""
+    if not hasattr(session, "_status_now"):
+        session._status_now = session_status(session, timezone.now())
+    return session._status_now
+
+
+def describe_status(session: ParkingSession, status: SessionStatus) -> str:
+    lot = session.lot
+    if status.state == SessionState.PAID:
+        return _("Paid, exit allowed until %(time)s") % {
+            "time": lot_time(status.exit_allowed_until, lot, "H:i")
+        }
+    if status.state == SessionState.FREE:
+        return _("Nothing due")
+    if status.grace_expired:
+        return _("Unpaid: grace expired at %(time)s") % {
+            "time": lot_time(session.exit_allowed_until, lot, "H:i")
+        }
+    return _("Unpaid")
+
+
+@admin.register(ParkingSession)
+class ParkingSessionAdmin(ScopedAdmin):
+    scope = staticmethod(vehicles_for)
+    form = PlateCorrectionForm
+    list_display = [
+        "photo",
+        "plate_as_read",
+        "plate",
+        "lot",
+        "entered",
+        "fee_so_far",
+        "payment_status",
+    ]
+    list_display_links = ["plate"]
+    list_filter = [PaymentStatusFilter, LotFilter]
+    list_select_related = ["lot__tariff"]
+    ordering = ["entered_at"]
+    search_fields = ["plate"]  # see get_search_results
+    search_help_text = _("Search by plate, e.g. ABC-1234.")
+    actions = ["mark_paid_in_cash", "mark_unpaid", "delete_paid_vehicles"]
+    fields = [
+        "large_photo",
+        "plate",
+        "plate_as_read",
+        "lot",
+        "entry_gate",
+        "entered",
+        "payment_status",
+        "fee_so_far",
+        "fee_runs_from",
+    ]
+    readonly_fields = [name for name in fields if name != "plate"]
+    change_form_template = "admin_portal/vehicle_change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # vehicles come in through the entry gates
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or status_now(obj).exit_allowed)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Ours frees each car's space and refuses unpaid ones.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        as_read = Q(plate_as_read__icontains=term)
+        try:
+            plate = normalise_plate(term)
+        except InvalidPlate:
+            return queryset.filter(as_read), False
+        return queryset.filter(Q(plate__contains=plate) | as_read), False
+
+    # --- Columns and read-only fields
+
+    @admin.display(description=_("photo"))
+    def photo(self, session):
+        return self._photo(session, session.photo_thumbnail_url, "vehicle-photo")
+
+    @admin.display(description=_("photo"))
+    def large_photo(self, session):
+        return self._photo(session, session.photo_url, "vehicle-photo-large")
+
+    def _photo(self, session, url, css_class):
+        src = image_url(url)
+        if src is None:
+            return format_html('<span class="vehicle-photo-missing">{}</span>', _("no photo"))
+        full = image_url(session.photo_url) or src
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener noreferrer">'
+            '<img src="{}" alt="{}" class="{}" referrerpolicy="no-referrer"></a>',
+            full,
+            src,
+            _("Photo of %(plate)s") % {"plate": session.plate},
+            css_class,
+        )
+
+    @admin.display(description=_("entered"), ordering="entered_at")
+    def entered(self, session):
+        return lot_time(session.entered_at, session.lot)
+
+    @admin.display(description=_("fee so far"))
+    def fee_so_far(self, session):
+        return money(status_now(session).amount_due, session.lot.currency)
+
+    @admin.display(description=_("fee runs from"))
+    def fee_runs_from(self, session):
+        return lot_time(status_now(session).billing_from, session.lot)
+
+    @admin.display(description=_("payment status"))
+    def payment_status(self, session):
+        status = status_now(session)
+        return format_html(
+            '<span class="payment-status payment-status-{}">{}</span>',
+            "expired" if status.grace_expired and not status.exit_allowed else status.state,
+            describe_status(session, status),
+        )
+
+    # --- Plate correction (the change form)
+
+    def save_model(self, request, obj, form, change):
+        if "plate" in form.changed_data:
+            correct_plate(obj.pk, form.cleaned_data["plate"])
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        if "plate" in form.changed_data:
+            return gettext("Corrected the plate from %(old)s to %(new)s.") % {
+                "old": form.initial["plate"],
+                "new": form.cleaned_data["plate"],
+            }
+        return super().construct_change_message(request, form, formsets, add)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except VehicleRefused as refused:
+            # A gate changed things between the form's checks and the save (the
+            # plate admitted meanwhile, the car gone); the transaction is rolled back.
+            return self._refused(request, refused, object_id)
+
+    def _refused(self, request, refused: VehicleRefused, object_id):
+        """Say why, back on the car's page (or the list, if the car has left)."""
+        self.message_user(request, refused.message, messages.ERROR)
+        if refused.code == "vehicle_not_found":
+            return HttpResponseRedirect(reverse("admin:parking_parkingsession_changelist"))
+        return HttpResponseRedirect(
+            reverse("admin:parking_parkingsession_change", args=[quote(unquote(object_id))])
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            status = status_now(obj)
+            context["payment_state"] = status.state.value
+            context["amount_due"] = money(status.amount_due, obj.lot.currency)
+            try:
+                check_removable(obj, status)
+            except VehicleRefused as refused:
+                context["deletion_refused"] = refused.message
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- Deleting: only paid vehicles, each freeing its space
+
+    def delete_view(self, request, object_id, extra_context=None):
+        session = self.get_object(request, unquote(object_id))
+        try:
+            check_removable(session, status_now(session))
+            return super().delete_view(request, object_id, extra_context)
+        except VehicleRefused as refused:
+            return self._refused(request, refused, object_id)
+
+    def delete_model(self, request, obj):
+        remove_vehicle(obj.pk, now=timezone.now())
+
+    @admin.action(
+        description=_("Delete selected vehicles (paid or nothing due)"), permissions=["delete"]
+    )
+    def delete_paid_vehicles(self, request, queryset):
+        sessions = list(queryset.select_related("lot__tariff"))
+        if not sessions:  # ids of rows this user cannot see select nothing
+            return None
+        refusals = []
+        for session in sessions:
+            try:
+                check_removable(session, status_now(session))
+            except VehicleRefused as refused:
+                refusals.append(refused.message)
+        if refusals:
+            self.message_user(
+                request,
+                gettext("Nothing was deleted. %(reasons)s") % {"reasons": " ".join(refusals)},
+                messages.ERROR,
+            )
+            return None
+        if not confirmed(request):
+            return self.confirm_action(
+                request,
+                sessions,
+                action="delete_paid_vehicles",
+                title=gettext("Delete vehicles?"),
+                question=gettext(
+                    "These vehicles leave the lot's records and their spaces become free. "
+                    "Their payments stay on record."
+                ),
+                items=[
+                    f"{session.plate} · {session.lot} · "
+                    f"{describe_status(session, status_now(session))}"
+                    for session in sessions
+                ],
+                confirm=gettext("Yes, delete"),
+            )
+        now = timezone.now()
+        deleted = []
+        for session in sessions:
+            try:
+                # One vehicle per transaction: its row, then its lot's (the shared lock order).
+                with transaction.atomic():
+                    self.log_deletions(request, [session])
+                    remove_vehicle(session.pk, now=now)
+            except VehicleRefused as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+            else:
+                deleted.append(session.plate)
+        if deleted:
+            self.message_user(
+                request,
+                gettext("Deleted %(plates)s; their spaces are free again.")
+                % {"plates": ", ".join(deleted)},
+                messages.SUCCESS,
+            )
+        return None
+
+    # --- Payment status set by hand
+
+    @admin.action(description=_("Mark paid in cash"), permissions=["change"])
+    def mark_paid_in_cash(self, request, queryset):
+        now = timezone.now()
+        payment_admin = self.admin_site.get_model_admin(Payment)
+        for session in queryset.select_related("lot"):
+            try:
+                with transaction.atomic():
+                    payment = record_manual_payment(session.pk, by=request.user, now=now)
+                    message = gettext(
+                        "Recorded %(amount)s paid in cash (receipt %(receipt)s); "
+                        "exit allowed until %(time)s."
+                    ) % {
+                        "amount": money(payment.amount, payment.currency),
+                        "receipt": payment.receipt_number,
+                        "time": lot_time(payment.paid_at + exit_window(), session.lot, "H:i"),
+                    }
+                    self.log_change(request, session, message)
+                    payment_admin.log_addition(request, payment, message)
+            except PaymentRefused as refused:
+                self.message_user(request, f"{session.plate}: {refused.message}", messages.WARNING)
+            else:
+                self.message_user(request, f"{session.plate}: {message}", messages.SUCCESS)
+        return None
+
+    @admin.action(description=_("Mark unpaid (take back the exit grant)"), permissions=["change"])
+    def mark_unpaid(self, request, queryset):
+        sessions = list(queryset.select_related("lot__tariff"))
+        paid = [s for s in sessions if status_now(s).state == SessionState.PAID]
+        for session in sessions:
+            if session not in paid:
+                message = gettext("%(plate)s has no exit grant to take back.")
+                self.message_user(request, message % {"plate": session.plate}, messages.WARNING)
+        if not paid:
+            return None
+        if not confirmed(request):
+            return self.confirm_action(
+                request,
+                paid,
+                action="mark_unpaid",
+                title=gettext("Mark vehicles unpaid?"),
+                question=gettext(
+                    "The exit gate will ask these vehicles to pay again. Their payments stay "
+                    "on record: refund any money taken separately."
+                ),
+                items=[f"{s.plate} · {s.lot} · {describe_status(s, status_now(s))}" for s in paid],
+                confirm=gettext("Yes, mark unpaid"),
+            )
+        now = timezone.now()
+        for session in paid:
+            try:
+                with transaction.atomic():
+                    revoked = revoke_exit_grant(session.pk, now=now)
+                    message = gettext(
+                        "Marked unpaid: took back the exit grant until %(time)s; "
+                        "%(amount)s due now."
+                    ) % {
+                        "time": lot_time(session.exit_allowed_until, session.lot, "H:i"),
+                        "amount": money(
+                            session_status(revoked, now).amount_due, session.lot.currency
+                        ),
+                    }
+                    self.log_change(request, session, message)
+            except VehicleRefused as refused:
+                self.message_user(request, refused.message, messages.WARNING)
+            else:
+                self.message_user(request, f"{session.plate}: {message}", messages.SUCCESS)
+        return None

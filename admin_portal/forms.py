@@ -1,0 +1,115 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from lots.models import Lot, Tariff, default_currency
+from lots.money import to_major, to_minor
+from lots.services import check_capacity
+from parking.models import ParkingSession
+from parking.plates import InvalidPlate, normalise_plate
+from parking.services import VehicleRefused, check_plate_free
+
+
+class LotForm(forms.ModelForm):
+    class Meta:
+        model = Lot
+        fields = ["capacity"]  # the admin adds the others it shows
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        if self.instance.pk is not None:
+            # Locks the lot row until the admin's transaction saves: no car gets in between.
+            check_capacity(self.instance.pk, capacity)
+        return capacity
+
+
+def _as_printed(amount: Decimal) -> Decimal:
+    """30, not 30.00: prices as the sign prints them."""
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
+
+
+class TariffForm(forms.ModelForm):
+    """Prices as printed on the sign, in the lot's currency (30 is NT$30); stored in minor units."""
+
+    PRICES = ("first_period_price", "unit_price", "daily_cap")
+
+    class Meta:
+        model = Tariff
+        fields = [
+            "free_minutes",
+            "first_period_minutes",
+            "first_period_price",
+            "unit_minutes",
+            "unit_price",
+            "daily_cap",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.PRICES:
+            model_field = Tariff._meta.get_field(name)
+            self.fields[name] = forms.DecimalField(
+                label=capfirst(model_field.verbose_name),
+                required=not model_field.null,
+                min_value=0,
+                max_digits=12,
+                help_text=model_field.help_text
+                or _("As printed on the sign, in the lot's currency (30 is NT$30)."),
+            )
+            if self.instance.pk is not None and getattr(self.instance, name) is not None:
+                self.initial[name] = _as_printed(
+                    to_major(getattr(self.instance, name), self._currency())
+                )
+
+    def _currency(self) -> str:
+        # In an inline, the lot being edited (or added) is the formset's parent.
+        lot = getattr(self.fields.get("lot"), "parent_instance", None)
+        if lot is None and self.instance.lot_id is not None:
+            lot = self.instance.lot
+        return lot.currency if lot is not None else default_currency()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        currency = self._currency()
+        for name in self.PRICES:
+            if cleaned_data.get(name) is None:
+                continue
+            try:
+                cleaned_data[name] = to_minor(cleaned_data[name], currency)
+            except ValueError:
+                self.add_error(
+                    name,
+                    ValidationError(
+                        _("This is not an amount in %(currency)s."),
+                        code="invalid_amount",
+                        params={"currency": currency},
+                    ),
+                )
+        return cleaned_data
+
+
+class PlateCorrectionForm(forms.ModelForm):
+    """The plate, normalised and validated as at the gate; one vehicle per plate in a lot."""
+
+    plate = forms.CharField(
+        label=capfirst(ParkingSession._meta.get_field("plate").verbose_name),
+        max_length=64,
+        help_text=_("As printed on the plate: ABC-1234, abc 1234 and ABC1234 are one plate."),
+    )
+
+    class Meta:
+        model = ParkingSession
+        fields = ["plate"]
+
+    def clean_plate(self):
+        try:
+            plate = normalise_plate(self.cleaned_data["plate"])
+            check_plate_free(self.instance.lot_id, plate, session_id=self.instance.pk)
+        except InvalidPlate as invalid:
+            raise ValidationError(invalid.message, code="invalid_plate") from None
+        except VehicleRefused as refused:
+            raise ValidationError(refused.message, code=refused.code) from None
+        return plate

@@ -1,0 +1,95 @@
+"""Admin login rate limit against password guessing, counted in Django's cache.
+
+Failed logins are counted per username and per client address. Once either
+count reaches its limit (LOGIN_MAX_FAILURES_PER_USER, _PER_ADDRESS), logins
+for that username or from that address are refused without checking the
+password, until LOGIN_FAILURE_WINDOW_SECONDS have passed since the last
+counted failure. The counts live in the default cache, which every app server
+shares (the database or Redis), so the limit holds however many run.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+def client_address(request) -> str:
+    """The client's IP address: REMOTE_ADDR, or the one a trusted proxy reports."""
+    if settings.CLIENT_IP_HEADER:
+        forwarded = request.headers.get(settings.CLIENT_IP_HEADER, "")
+        if forwarded:
+            # A proxy appends the address it saw: the last entry is the one not made up
+            # by the client.
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _key(kind: str, value: str) -> str:
+    # Hashed: usernames are free text, and cache keys have a restricted alphabet.
+    return f"openlot:login-failures:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def _counters(request, username: str) -> list[tuple[str, int]]:
+    """(cache key, limit) of each count a failed login adds to."""
+    counters = [
+        (_key("user", username.casefold()), settings.LOGIN_MAX_FAILURES_PER_USER),
+        (_key("address", client_address(request)), settings.LOGIN_MAX_FAILURES_PER_ADDRESS),
+    ]
+    return [(key, limit) for key, limit in counters if limit > 0]
+
+
+def is_locked_out(request, username: str) -> bool:
+    counters = _counters(request, username)
+    counts = cache.get_many([key for key, _limit in counters])
+    return any(counts.get(key, 0) >= limit for key, limit in counters)
+
+
+def record_failure(request, username: str) -> None:
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    for key, _limit in _counters(request, username):
+        cache.add(key, 0, window)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, window)
+        # Some backends reset the timeout on incr(); the window runs from this failure.
+        cache.touch(key, window)
+
+
+def clear_failures(username: str) -> None:
+    """A successful login clears its username's count (not its address's: an attacker
+    could interleave logins to an account of their own)."""
+    cache.delete(_key("user", username.casefold()))
+
+
+class RateLimitedAuthenticationForm(AdminAuthenticationForm):
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "too_many_failures": _(
+            "Too many failed logins for this account or from your address. "
+            "Try again in %(minutes)s minutes."
+        ),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and is_locked_out(self.request, username):
+            raise ValidationError(
+                self.error_messages["too_many_failures"],
+                code="too_many_failures",
+                params={"minutes": max(settings.LOGIN_FAILURE_WINDOW_SECONDS // 60, 1)},
+            )
+        try:
+            cleaned_data = super().clean()
+        except ValidationError:
+            # Wrong credentials count; a right password for a non-staff user does not.
+            if username and self.user_cache is None:
+                record_failure(self.request, username)
+            raise
+        if username:
+            clear_failures(username)
+        return cleaned_data

@@ -1,0 +1,65 @@
+"""Per-client rate limits in Django's cache, so every app server counts in the same place.
+
+Fixed windows: each limit "N/S" allows N attempts per client in each window
+of S seconds. Refused attempts count too, so a client hammering the kiosk stays
+refused until the window turns.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Limit":
+        """'20/60' is 20 attempts a minute."""
+        count, seconds = text.split("/")
+        return cls(int(count), int(seconds))
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address: REMOTE_ADDR, or the header CLIENT_IP_HEADER names.
+
+    Behind a reverse proxy, set CLIENT_IP_HEADER to the header it sets (e.g.
+    HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR, whose last address is the one our
+    proxy saw); never trust such a header without a proxy that overwrites it.
+    """
+    header = settings.CLIENT_IP_HEADER
+    value = request.META.get(header, "") if header else ""
+    if value:
+        return value.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def retry_after(scope: str, client: str, limits: list[Limit], *, now: datetime) -> int | None:
+    """Count one attempt by `client`; seconds until it may try again if over a limit, else None."""
+    client_key = hashlib.sha256(client.encode()).hexdigest()[:32]
+    wait = None
+    for limit in limits:
+        window = int(now.timestamp()) // limit.seconds
+        key = f"ratelimit:{scope}:{limit.seconds}:{window}:{client_key}"
+        cache.add(key, 0, timeout=limit.seconds + 1)
+        try:
+            attempts = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, timeout=limit.seconds + 1)
+            attempts = 1
+        if attempts > limit.count:
+            seconds_left = (window + 1) * limit.seconds - int(now.timestamp())
+            wait = max(wait or 0, seconds_left)
+    return wait
+
+
+def kiosk_search_retry_after(request: HttpRequest, *, now: datetime) -> int | None:
+    """One kiosk plate search by this client: None if allowed, else seconds to wait."""
+    limits = [Limit.parse(text) for text in settings.KIOSK_SEARCH_RATE_LIMITS]
+    return retry_after("kiosk-search", client_address(request), limits, now=now)

@@ -1,0 +1,100 @@
+"""The exit kiosk: find your car, see what you owe, pay, and see until when you may leave."""
+
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from lots.models import Lot
+from parking.services import find_similar_vehicles
+
+from . import services
+from .forms import INVOICE_HINTS, PaymentForm, PlateSearchForm
+from .models import Payment, PaymentStatus
+from .providers import enabled_providers
+from .ratelimit import kiosk_search_retry_after
+
+
+def _lot_or_404(lot_id: int) -> Lot:
+    return get_object_or_404(Lot.objects.select_related("tariff"), pk=lot_id)
+
+
+@require_http_methods(["GET", "POST"])
+def kiosk_search(request: HttpRequest, lot_id: int):
+    """The kiosk's start: type your plate, pick your car from at most six photos."""
+    lot = _lot_or_404(lot_id)
+    form = PlateSearchForm(request.POST or None)
+    context = {"lot": lot, "form": form, "vehicles": None}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        wait = kiosk_search_retry_after(request, now=timezone.now())
+        if wait is not None:
+            context["refusal"] = _(
+                "Too many searches from this device. Please wait %(seconds)s seconds."
+            ) % {"seconds": wait}
+            status = 429
+        else:
+            context["typed"] = form.cleaned_data["plate"]
+            context["vehicles"] = find_similar_vehicles(lot, form.cleaned_data["plate"])
+    return render(request, "payments/kiosk/search.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
+    """The fee quote with its breakdown, and the choice of payment platform and e-invoice."""
+    lot = _lot_or_404(lot_id)
+    found = services.quote(session_id, now=timezone.now())
+    if found is None or found.session.lot_id != lot.pk:
+        return render(request, "payments/kiosk/gone.html", {"lot": lot}, status=404)
+    providers = enabled_providers()
+    form = PaymentForm(request.POST or None, providers=providers)
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            started = services.start_payment(
+                session_id,
+                form.cleaned_data["provider"],
+                form.cleaned_data["invoice"],
+                now=timezone.now(),
+                site_url=request.build_absolute_uri("/"),
+            )
+        except services.PaymentRefused as exc:
+            refusal = exc.message
+            found = services.quote(session_id, now=timezone.now()) or found
+        else:
+            return redirect(started.payment.redirect_url)
+    context = {
+        "lot": lot,
+        "session": found.session,
+        "status": found.status,
+        "quote": found,
+        "parked_for": found.until - found.session.entered_at,
+        "form": form,
+        "providers": providers,
+        "invoice_hints": INVOICE_HINTS,
+        "refusal": refusal,
+    }
+    return render(request, "payments/kiosk/quote.html", context, status=409 if refusal else 200)
+
+
+@require_GET
+def kiosk_payment(request: HttpRequest, payment_id: UUID):
+    """Where the platform sends the driver back: paid, failed, or still being confirmed."""
+    get_object_or_404(Payment, pk=payment_id)
+    payment = services.refresh_payment(payment_id, now=timezone.now())
+    # A failed attempt may be tried again while the car is still parked.
+    can_retry = payment.is_final and payment.status != PaymentStatus.SUCCEEDED
+    can_retry = can_retry and payment.session_id is not None
+    context = {"payment": payment, "lot": payment.lot, "can_retry": can_retry}
+    return render(request, "payments/kiosk/result.html", context)
+
+
+@require_GET
+def kiosk_payment_cancel(request: HttpRequest, payment_id: UUID):
+    """The driver left the platform's page without paying (its "back" link)."""
+    get_object_or_404(Payment, pk=payment_id)
+    services.cancel_payment(payment_id, now=timezone.now())
+    return redirect("kiosk_payment", payment_id=payment_id)

@@ -1,0 +1,64 @@
+/* The exit kiosk's small behaviours. Everything works without them; no inline scripts (CSP). */
+(function () {
+  "use strict";
+
+  // Back to the start after a while without a touch, so the next driver
+  // never sees the previous one's car or receipt.
+  var screen = document.querySelector("[data-idle-reset-url]");
+  if (screen) {
+    var idleMs = (parseInt(screen.getAttribute("data-idle-seconds"), 10) || 120) * 1000;
+    var timer = null;
+    var arm = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        window.location.assign(screen.getAttribute("data-idle-reset-url"));
+      }, idleMs);
+    };
+    ["pointerdown", "keydown", "input", "scroll"].forEach(function (name) {
+      document.addEventListener(name, arm, { passive: true });
+    });
+    arm();
+  }
+
+  // A payment being confirmed: ask until the platform has decided, then show it.
+  var waiting = document.querySelector("[data-payment-status-url]");
+  if (waiting) {
+    var url = waiting.getAttribute("data-payment-status-url");
+    var pollMs = (parseInt(waiting.getAttribute("data-poll-seconds"), 10) || 2) * 1000;
+    var poll = function () {
+      window.fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (payment) {
+          if (payment && payment.status !== "pending") {
+            window.location.reload();
+          } else {
+            window.setTimeout(poll, pollMs);
+          }
+        })
+        .catch(function () { window.setTimeout(poll, pollMs); });
+    };
+    window.setTimeout(poll, pollMs);
+  }
+
+  // The e-invoice value only matters once an option is chosen; show its format.
+  var kind = document.querySelector("[data-invoice-kind]");
+  var valueBox = document.querySelector("[data-invoice-value]");
+  if (kind && valueBox) {
+    var hint = valueBox.querySelector("[data-invoice-hint]");
+    var input = valueBox.querySelector("input");
+    var sync = function () {
+      var option = kind.options[kind.selectedIndex];
+      var chosen = kind.value !== "";
+      valueBox.hidden = !chosen;
+      if (input) { input.required = chosen; }
+      if (hint && chosen && option.getAttribute("data-hint")) {
+        hint.textContent = option.getAttribute("data-hint");
+      }
+    };
+    kind.addEventListener("change", function () {
+      sync();
+      if (input && kind.value !== "") { input.focus(); }
+    });
+    sync();
+  }
+})();

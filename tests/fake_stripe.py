@@ -1,0 +1,273 @@
+"""A local HTTP server answering the Stripe API calls OpenLot makes, as Stripe documents them.
+
+The real SDK (`stripe.StripeClient` with `base_addresses={"api": server.url}`)
+talks to it over HTTP, so the SDK's own request encoding, idempotency header,
+response parsing and errors all run. It implements, per Stripe's API reference:
+
+- `POST /v1/checkout/sessions` (form-encoded; `Idempotency-Key` replays the
+  first response for the same key),
+- `GET /v1/checkout/sessions/{id}` (with `expand[]=payment_intent`),
+- `POST /v1/checkout/sessions/{id}/expire` (only an open session; else 400).
+
+Tests move a session through its life the way Stripe would (`pay`, `process`,
+`fail`, `expire`) and build webhook events signed with the real scheme:
+`Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<payload>">`.
+"""
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+SECRET_KEY = "sk_test_openlot_fake"
+WEBHOOK_SECRET = "whsec_openlot_fake_signing_secret"
+
+
+def parse_stripe_form(pairs: list[tuple[str, str]]) -> dict:
+    """Stripe's form encoding (`line_items[0][price_data][currency]=twd`) as nested values."""
+    root: dict = {}
+    for key, value in pairs:
+        parts = re.findall(r"[^\[\]]+", key)
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return _lists(root)
+
+
+def _lists(node):
+    if not isinstance(node, dict):
+        return node
+    if node and all(key.isdigit() for key in node):
+        return [_lists(node[key]) for key in sorted(node, key=int)]
+    return {key: _lists(value) for key, value in node.items()}
+
+
+def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+class FakeStripe:
+    """Stripe's side: checkout sessions, payment intents, the calls received."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sessions: dict[str, dict] = {}
+        self.intents: dict[str, dict] = {}
+        self.idempotent: dict[str, tuple[int, dict]] = {}
+        self.requests: list[dict] = []  # method, path, idempotency_key, params
+        self.down = False  # answer every call with a 500 (Stripe unreachable)
+        self.on_request = None  # called (method, path) before each answer, in the server's thread
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    # --- serving --------------------------------------------------------
+
+    def start(self):
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self, status: int, body: dict):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Request-Id", f"req_{secrets.token_hex(7)}")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _handle(self, method: str):
+                url = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                query = parse_qsl(url.query) if method == "GET" else parse_qsl(body)
+                params = parse_stripe_form(query)
+                if self.headers.get("Authorization") != f"Bearer {SECRET_KEY}":
+                    return self._answer(401, _error("Invalid API Key provided.", "authentication"))
+                status, answer = fake.handle(
+                    method, url.path, params, self.headers.get("Idempotency-Key")
+                )
+                return self._answer(status, answer)
+
+            def do_GET(self):
+                self._handle("GET")
+
+            def do_POST(self):
+                self._handle("POST")
+
+        return Handler
+
+    def handle(self, method, path, params, idempotency_key):
+        if self.on_request is not None:
+            self.on_request(method, path)
+        with self.lock:
+            self.requests.append(
+                {"method": method, "path": path, "key": idempotency_key, "params": params}
+            )
+            if self.down:
+                return 500, _error("An unknown error occurred.", "api_error")
+            if method == "POST" and idempotency_key in self.idempotent:
+                return self.idempotent[idempotency_key]
+            answer = self._route(method, path, params)
+            if method == "POST" and idempotency_key:
+                self.idempotent[idempotency_key] = answer
+            return answer
+
+    def _route(self, method, path, params):
+        if method == "POST" and path == "/v1/checkout/sessions":
+            return 200, self._create_session(params)
+        match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)(/expire)?", path)
+        if match is None or match.group(1) not in self.sessions:
+            return 404, _error(
+                "No such checkout.session", "invalid_request_error", "resource_missing"
+            )
+        session = self.sessions[match.group(1)]
+        if method == "POST" and match.group(2):
+            if session["status"] != "open":
+                return 400, _error(
+                    "Only Checkout Sessions with a status of `open` can be expired.",
+                    "invalid_request_error",
+                )
+            session["status"] = "expired"
+            return 200, self._view(session, [])
+        if method == "GET" and not match.group(2):
+            return 200, self._view(session, params.get("expand", []))
+        return 404, _error("Unrecognized request URL.", "invalid_request_error")
+
+    def _create_session(self, params) -> dict:
+        item = params["line_items"][0]
+        price = item["price_data"]
+        amount = int(price["unit_amount"]) * int(item.get("quantity", 1))
+        session_id = f"cs_test_{secrets.token_hex(12)}"
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "amount_subtotal": amount,
+            "amount_total": amount,
+            "cancel_url": params.get("cancel_url"),
+            "client_reference_id": params.get("client_reference_id"),
+            "created": int(time.time()),
+            "currency": price["currency"],
+            "customer": None,
+            "expires_at": int(params.get("expires_at", time.time() + 86400)),
+            "livemode": False,
+            "locale": params.get("locale"),
+            "metadata": params.get("metadata", {}),
+            "mode": params.get("mode"),
+            "payment_intent": None,
+            "payment_status": "unpaid",
+            "status": "open",
+            "success_url": params.get("success_url"),
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        }
+        self.sessions[session_id] = session
+        return dict(session)
+
+    def _view(self, session: dict, expand: list[str]) -> dict:
+        view = dict(session)
+        intent_id = session["payment_intent"]
+        if intent_id and "payment_intent" in expand:
+            view["payment_intent"] = dict(self.intents[intent_id])
+        return view
+
+    # --- what happens on Stripe's side ------------------------------------
+
+    def _intent(self, session_id: str, status: str, error: str | None = None) -> dict:
+        with self.lock:
+            session = self.sessions[session_id]
+            intent_id = session["payment_intent"] or f"pi_{secrets.token_hex(12)}"
+            self.intents[intent_id] = {
+                "id": intent_id,
+                "object": "payment_intent",
+                "amount": session["amount_total"],
+                "currency": session["currency"],
+                "status": status,
+                "metadata": dict(session["metadata"]),
+                "last_payment_error": {"message": error, "type": "card_error"} if error else None,
+            }
+            session["payment_intent"] = intent_id
+            return session
+
+    def pay(self, session_id: str, *, amount_total: int | None = None) -> dict:
+        """The driver paid (optionally a different amount than asked: a tampered checkout)."""
+        session = self._intent(session_id, "succeeded")
+        with self.lock:
+            session.update(status="complete", payment_status="paid")
+            if amount_total is not None:
+                session["amount_total"] = amount_total
+        return session
+
+    def process(self, session_id: str) -> dict:
+        """Checkout completed with a delayed payment method: not paid yet."""
+        session = self._intent(session_id, "processing")
+        with self.lock:
+            session.update(status="complete", payment_status="unpaid")
+        return session
+
+    def fail(self, session_id: str, message: str = "Your card was declined.") -> dict:
+        """The delayed payment failed (checkout.session.async_payment_failed)."""
+        session = self._intent(session_id, "requires_payment_method", message)
+        with self.lock:
+            session.update(status="complete", payment_status="unpaid")
+        return session
+
+    def expire(self, session_id: str) -> dict:
+        with self.lock:
+            self.sessions[session_id]["status"] = "expired"
+            return self.sessions[session_id]
+
+    def only_session(self) -> dict:
+        (session,) = self.sessions.values()
+        return session
+
+    def event(self, event_type: str, session_id: str, *, event_id: str | None = None) -> bytes:
+        """A webhook payload as Stripe sends it: the session as it is now, in an event."""
+        with self.lock:
+            snapshot = dict(self.sessions[session_id])
+        return json.dumps(
+            {
+                "id": event_id or f"evt_{secrets.token_hex(12)}",
+                "object": "event",
+                "api_version": "2026-10-28.endive",
+                "created": int(time.time()),
+                "data": {"object": snapshot},
+                "livemode": False,
+                "pending_webhooks": 1,
+                "request": {"id": None, "idempotency_key": None},
+                "type": event_type,
+            }
+        ).encode()
+
+    def calls(self, method: str, path_prefix: str) -> list[dict]:
+        return [
+            r for r in self.requests if r["method"] == method and r["path"].startswith(path_prefix)
+        ]
+
+
+def _error(message: str, error_type: str, code: str | None = None) -> dict:
+    error = {"message": message, "type": error_type}
+    if code:
+        error["code"] = code
+    return {"error": error}

@@ -1,0 +1,79 @@
+"""An owner in a real browser: logs in, sees the cars and photos, takes cash, the gate opens."""
+
+import pytest
+from playwright.sync_api import expect
+
+from parking.models import Direction
+from parking.photos import draw_vehicle_photo, store_photo
+from parking.services import PlateRead, admit_vehicle
+
+from .browser import screenshot
+from .conftest import make_gate, make_lot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CARS = [("ABC-1234", (200, 40, 40)), ("KLM-7788", (30, 90, 170)), ("TDA-6391", (235, 235, 235))]
+
+
+@pytest.fixture
+def browser_cookies(settings):
+    # The clock is frozen in March 2026 but the browser keeps real time: cookies
+    # dated from the frozen clock would look expired to it. Session cookies have no date.
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+
+
+def park_with_photo(gate, plate_as_read, colour, now):
+    photo = store_photo(draw_vehicle_photo(plate_as_read, colour=colour), "JPEG", now=now)
+    read = PlateRead(
+        plate=plate_as_read.replace("-", ""),
+        plate_as_read=plate_as_read,
+        photo_url=photo.url,
+        photo_thumbnail=photo.thumbnail,
+    )
+    return admit_vehicle(gate, read, now=now)
+
+
+def test_an_owner_marks_a_car_paid_in_cash_and_the_exit_gate_opens_for_it(
+    live_server, page, owner, gates, clock, browser_cookies
+):
+    lot = make_lot(owner)
+    entry_gate, exit_gate = make_gate(lot, Direction.ENTRY), make_gate(lot, Direction.EXIT)
+    for plate, colour in CARS:  # at 09:00, 09:10, 09:20
+        park_with_photo(entry_gate, plate, colour, clock.now())
+        clock.advance(minutes=10)
+    clock.advance(minutes=30)  # 10:00: ABC-1234 has been in for an hour
+
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("alice-pass")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Parked vehicles").click()
+
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(3)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.vehicle-photo')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
+    assert page.locator("img.vehicle-photo").count() == 3
+    abc = rows.filter(has_text="ABC1234")
+    expect(abc).to_contain_text("2026-03-02 09:00")
+    expect(abc).to_contain_text("NT$30")
+    expect(abc).to_contain_text("Unpaid")
+    assert gates.leave(exit_gate, "ABC-1234").status_code == 402
+
+    abc.locator("input.action-select").check()
+    page.locator("select[name=action]").select_option("mark_paid_in_cash")
+    page.get_by_role("button", name="Go").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("ABC1234: Recorded NT$30 paid in cash")
+    expect(rows.filter(has_text="ABC1234")).to_contain_text("Paid, exit allowed until 10:15")
+    screenshot(page, "admin-vehicles")
+
+    clock.advance(minutes=10)
+    response = gates.leave(exit_gate, "ABC-1234")
+    assert (response.status_code, response.json()["code"]) == (200, "exit_granted")
+    page.reload()
+    expect(rows).to_have_count(2)
+    expect(page.locator("#result_list")).not_to_contain_text("ABC1234")

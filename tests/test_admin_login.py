@@ -1,0 +1,111 @@
+"""Admin login: rate-limited against password guessing, per username and per address."""
+
+import pytest
+
+LOGIN = "/admin/login/"
+LOCKED_OUT = "Too many failed logins for this account or from your address."
+
+
+def log_in(client, username, password, address="203.0.113.7", **headers):
+    return client.post(
+        LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address, headers=headers
+    )
+
+
+def logged_in(response) -> bool:
+    return response.status_code == 302
+
+
+@pytest.fixture(autouse=True)
+def limits(settings):
+    settings.LOGIN_MAX_FAILURES_PER_USER = 5
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+
+def test_an_owner_logs_in(client, owner):
+    assert logged_in(log_in(client, "alice", "alice-pass"))
+
+
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client, owner, clock):
+    for _attempt in range(5):
+        assert (
+            "Please enter the correct username" in log_in(client, "alice", "guess").content.decode()
+        )
+
+    response = log_in(client, "alice", "alice-pass")
+
+    assert not logged_in(response)
+    assert LOCKED_OUT in response.content.decode()
+    assert "Try again in 15 minutes." in response.content.decode()
+
+
+def test_the_lock_lifts_when_the_window_has_passed(client, owner, clock):
+    for _attempt in range(5):
+        log_in(client, "alice", "guess")
+
+    clock.advance(minutes=14)
+    assert not logged_in(log_in(client, "alice", "alice-pass"))
+    clock.advance(minutes=2)
+    assert logged_in(log_in(client, "alice", "alice-pass"))
+
+
+def test_the_lock_holds_from_any_address_and_for_any_spelling(client, owner, clock):
+    for number in range(5):
+        log_in(client, "alice", "guess", address=f"198.51.100.{number}")
+
+    assert not logged_in(log_in(client, "ALICE", "alice-pass", address="192.0.2.1"))
+    assert not logged_in(log_in(client, "alice", "alice-pass", address="192.0.2.1"))
+
+
+def test_other_accounts_are_not_locked_by_guesses_at_one(client, owner, other_owner, clock):
+    for _attempt in range(5):
+        log_in(client, "alice", "guess")
+
+    assert logged_in(log_in(client, "bob", "bob-pass", address="192.0.2.1"))
+
+
+def test_a_successful_login_clears_the_accounts_count(client, owner, clock):
+    for _attempt in range(4):
+        log_in(client, "alice", "guess")
+    assert logged_in(log_in(client, "alice", "alice-pass"))
+    client.logout()
+
+    for _attempt in range(4):
+        log_in(client, "alice", "guess")
+    assert logged_in(log_in(client, "alice", "alice-pass"))
+
+
+def test_one_address_guessing_at_many_accounts_is_locked_out(client, owner, settings, clock):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 10
+    for number in range(10):
+        log_in(client, f"user{number}", "guess")
+
+    assert not logged_in(log_in(client, "alice", "alice-pass"))
+    assert logged_in(log_in(client, "alice", "alice-pass", address="192.0.2.1"))
+
+
+def test_behind_a_proxy_the_address_comes_from_its_header(client, owner, settings, clock):
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
+    for number in range(3):
+        log_in(client, f"user{number}", "guess", address="10.0.0.1",
+               **{"X-Forwarded-For": "1.2.3.4, 203.0.113.7"})  # fmt: skip
+
+    # The same proxy, another client: not locked out. The client's own claim is ignored.
+    other = log_in(client, "alice", "alice-pass", address="10.0.0.1",
+                   **{"X-Forwarded-For": "203.0.113.7, 198.51.100.9"})  # fmt: skip
+    assert logged_in(other)
+    client.logout()
+    spoofed = log_in(client, "alice", "alice-pass", address="10.0.0.1",
+                     **{"X-Forwarded-For": "198.51.100.9, 203.0.113.7"})  # fmt: skip
+    assert not logged_in(spoofed)
+
+
+def test_a_non_staff_user_with_the_right_password_is_refused_without_counting(
+    client, outsider, clock
+):
+    for _attempt in range(6):
+        response = log_in(client, "charlie", "charlie-pass")
+        assert not logged_in(response)
+        assert LOCKED_OUT not in response.content.decode()

@@ -1,0 +1,230 @@
+"""The owners' lots: what they see and change; capacity never below the cars inside."""
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.urls import reverse
+
+from lots.models import Lot
+
+from .conftest import login
+
+LOTS = "/admin/lots/lot/"
+
+
+def change_url(lot):
+    return reverse("admin:lots_lot_change", args=[lot.pk])
+
+
+def lot_form(lot, **changes):
+    """What the lot's change form posts, unchanged unless `changes` say otherwise."""
+    tariff = lot.tariff
+    data = {
+        "name": lot.name,
+        "address": lot.address,
+        "latitude": lot.latitude,
+        "longitude": lot.longitude,
+        "capacity": lot.capacity,
+        "timezone": lot.timezone,
+        "is_active": "on" if lot.is_active else "",
+        "tariff-TOTAL_FORMS": "1",
+        "tariff-INITIAL_FORMS": "1",
+        "tariff-MIN_NUM_FORMS": "1",
+        "tariff-MAX_NUM_FORMS": "1",
+        "tariff-0-id": tariff.pk,
+        "tariff-0-lot": lot.pk,
+        "tariff-0-free_minutes": tariff.free_minutes,
+        "tariff-0-first_period_minutes": tariff.first_period_minutes,
+        "tariff-0-first_period_price": "0",
+        "tariff-0-unit_minutes": tariff.unit_minutes,
+        "tariff-0-unit_price": "15",
+        "tariff-0-daily_cap": "",
+        "gates-TOTAL_FORMS": "0",
+        "gates-INITIAL_FORMS": str(lot.gates.count()),
+        "gates-MIN_NUM_FORMS": "0",
+        "gates-MAX_NUM_FORMS": "1000",
+    }
+    return data | changes
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    return login(client, owner)
+
+
+def test_the_owner_sees_their_lots_with_capacity_occupancy_and_tariff(
+    owner_client, lot, gates, entry_gate, other_lot
+):
+    gates.enter(entry_gate, "ABC-1234")
+
+    response = owner_client.get(LOTS)
+
+    assert list(response.context["cl"].result_list) == [lot]
+    html = response.content.decode()
+    assert "1 River Rd" in html
+    assert "first 10 min free, NT$15 per 30 min" in html
+    assert f'<a href="/admin/parking/parkingsession/?lot={lot.pk}">1</a>' in html
+    assert '<td class="field-available">19</td>' in html
+    assert "Bob&#x27;s Lot" not in html
+
+
+def test_the_lot_page_shows_its_tariff_in_prices_as_printed_and_its_gates(
+    owner_client, lot, entry_gate
+):
+    response = owner_client.get(change_url(lot))
+
+    html = response.content.decode()
+    assert 'name="tariff-0-unit_price" value="15"' in html
+    assert entry_gate.name in html
+    assert entry_gate.token_hint in html
+    assert entry_gate.token not in html
+
+
+def test_the_owner_changes_the_lot_and_its_tariff_in_prices_as_printed(owner_client, owner, lot):
+    response = owner_client.post(
+        change_url(lot),
+        lot_form(
+            lot,
+            name="Riverside North",
+            **{"tariff-0-unit_price": "20", "tariff-0-daily_cap": "180"},
+        ),
+    )
+
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    lot.tariff.refresh_from_db()
+    assert lot.name == "Riverside North"
+    assert (lot.tariff.unit_price, lot.tariff.daily_cap) == (2000, 18000)
+    entry = LogEntry.objects.get(action_flag=CHANGE)
+    assert (entry.user, entry.object_id) == (owner, str(lot.pk))
+
+
+def test_a_price_finer_than_the_currency_allows_is_refused(owner_client, lot):
+    response = owner_client.post(change_url(lot), lot_form(lot, **{"tariff-0-unit_price": "1.005"}))
+
+    assert response.status_code == 200
+    assert "This is not an amount in TWD." in response.content.decode()
+    lot.tariff.refresh_from_db()
+    assert lot.tariff.unit_price == 1500
+
+
+def test_the_capacity_cannot_go_below_the_cars_inside(owner_client, lot, gates, entry_gate):
+    for plate in ("AAA-0001", "BBB-0002", "CCC-0003"):
+        gates.enter(entry_gate, plate)
+
+    refused = owner_client.post(change_url(lot), lot_form(lot, capacity=2))
+
+    assert refused.status_code == 200
+    assert (
+        "3 vehicles are parked in this lot now: the capacity cannot be less."
+        in refused.content.decode()
+    )
+    assert Lot.objects.get(pk=lot.pk).capacity == 20
+
+    accepted = owner_client.post(change_url(lot), lot_form(lot, capacity=3))
+
+    assert accepted.status_code == 302
+    assert Lot.objects.get(pk=lot.pk).capacity == 3
+
+
+def test_saving_a_lot_never_writes_back_the_occupancy_it_read(lot, gates, entry_gate):
+    stale = Lot.objects.get(pk=lot.pk)
+    gates.enter(entry_gate, "ABC-1234")
+
+    stale.name = "Riverside North"
+    stale.save()
+
+    lot.refresh_from_db()
+    assert (lot.name, lot.occupied) == ("Riverside North", 1)
+
+
+def test_an_owner_neither_adds_nor_deletes_lots_nor_changes_owner_or_currency(
+    owner_client, owner, other_owner, lot
+):
+    assert owner_client.get("/admin/lots/lot/add/").status_code == 403
+    assert owner_client.post(reverse("admin:lots_lot_delete", args=[lot.pk])).status_code == 403
+
+    owner_client.post(change_url(lot), lot_form(lot, owner=other_owner.pk, currency="USD"))
+
+    lot.refresh_from_db()
+    assert (lot.owner, lot.currency) == (owner, "TWD")
+
+
+@pytest.mark.parametrize("page", ["change", "history", "delete"])
+def test_another_owners_lot_is_not_found(owner_client, other_lot, page):
+    url = reverse(f"admin:lots_lot_{page}", args=[other_lot.pk])
+
+    assert owner_client.get(url).status_code == 404
+    response = owner_client.post(url, lot_form(other_lot, name="Mine now", post="yes"))
+
+    assert response.status_code == 404
+    other_lot.refresh_from_db()
+    assert other_lot.name == "Bob's Lot"
+    assert not LogEntry.objects.exists()
+
+
+def test_lot_autocomplete_offers_only_the_owners_lots(owner_client, lot, other_lot):
+    response = owner_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "parking", "model_name": "gate", "field_name": "lot", "term": ""},
+    )
+
+    assert response.status_code == 200
+    assert [result["text"] for result in response.json()["results"]] == ["Riverside"]
+    searched = owner_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "parking", "model_name": "gate", "field_name": "lot", "term": "Bob"},
+    )
+    assert searched.json()["results"] == []
+
+
+def test_a_superuser_sees_every_lot_and_may_give_one_to_a_new_owner(
+    client, superuser, lot, other_lot, outsider
+):
+    superuser_client = login(client, superuser)
+    response = superuser_client.get(LOTS)
+    assert set(response.context["cl"].result_list) == {lot, other_lot}
+
+    superuser_client.post(change_url(lot), lot_form(lot, owner=outsider.pk, currency="TWD"))
+
+    lot.refresh_from_db()
+    assert lot.owner == outsider
+    outsider.refresh_from_db()
+    assert outsider.is_staff
+    assert outsider.groups.filter(name="Lot owners").exists()
+
+
+def test_a_superuser_adds_a_lot_with_its_tariff_for_a_new_owner(client, superuser, outsider):
+    response = login(client, superuser).post(
+        "/admin/lots/lot/add/",
+        {
+            "name": "Ximen",
+            "address": "10 Emei St",
+            "latitude": "25.04212",
+            "longitude": "121.50792",
+            "capacity": "12",
+            "timezone": "Asia/Taipei",
+            "is_active": "on",
+            "currency": "USD",
+            "owner": outsider.pk,
+            "tariff-TOTAL_FORMS": "1",
+            "tariff-INITIAL_FORMS": "0",
+            "tariff-MIN_NUM_FORMS": "1",
+            "tariff-MAX_NUM_FORMS": "1",
+            "tariff-0-free_minutes": "10",
+            "tariff-0-first_period_minutes": "60",
+            "tariff-0-first_period_price": "2.50",
+            "tariff-0-unit_minutes": "60",
+            "tariff-0-unit_price": "1.25",
+            "tariff-0-daily_cap": "",
+            "gates-TOTAL_FORMS": "0",
+            "gates-INITIAL_FORMS": "0",
+            "gates-MIN_NUM_FORMS": "0",
+            "gates-MAX_NUM_FORMS": "1000",
+        },
+    )
+
+    assert response.status_code == 302
+    lot = Lot.objects.get(name="Ximen")
+    assert (lot.owner, lot.currency, lot.occupied) == (outsider, "USD", 0)
+    assert (lot.tariff.first_period_price, lot.tariff.unit_price) == (250, 125)
+    assert outsider.groups.filter(name="Lot owners").exists()

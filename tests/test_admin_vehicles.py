@@ -1,0 +1,495 @@
+"""The owners' list of parked vehicles: what they see, plate correction, payment by hand, delete."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.urls import reverse
+
+from lots.models import Lot
+from parking.models import Direction, ParkingSession
+from payments.models import Payment
+from payments.services import record_manual_payment
+
+from .conftest import login, make_gate, make_lot
+from .test_gate_photos import image_bytes, upload
+
+VEHICLES = "/admin/parking/parkingsession/"
+CANNOT_DELETE_ABC = (
+    "ABC1234 cannot be deleted: it is not paid (NT$30 due). Record its payment first."
+)
+
+
+def change_url(session):
+    return reverse("admin:parking_parkingsession_change", args=[session.pk])
+
+
+def park(gates, gate, plate, **fields) -> ParkingSession:
+    response = gates.enter(gate, plate, **fields)
+    assert response.status_code == 201, response.json()
+    return ParkingSession.objects.select_related("lot").get(pk=response.json()["session_id"])
+
+
+def act(client, action, *sessions, confirm=False):
+    """Run a bulk action on the vehicle list, as its form (or its confirmation page) posts it."""
+    data = {"action": action, "_selected_action": [str(session.pk) for session in sessions]}
+    data.update({"post": "yes"} if confirm else {"index": "0"})
+    return client.post(VEHICLES, data, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def occupied(lot) -> int:
+    return Lot.objects.get(pk=lot.pk).occupied
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    return login(client, owner)
+
+
+@pytest.fixture
+def car(gates, entry_gate, clock):
+    """ABC-1234 entered at 09:00; it is 10:00 now and NT$30 is due."""
+    session = park(gates, entry_gate, "ABC-1234", photo_url="https://cam.example/abc.jpg")
+    clock.advance(hours=1)
+    return session
+
+
+@pytest.fixture
+def bobs_car(gates, other_lot, clock):
+    return park(gates, make_gate(other_lot, Direction.ENTRY), "BOB-0001")
+
+
+def test_the_owner_sees_each_car_with_photo_plate_entry_time_fee_and_status(owner_client, car):
+    response = owner_client.get(VEHICLES)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<img src="https://cam.example/abc.jpg"' in html
+    assert "ABC-1234" in html  # as the camera read it
+    assert "2026-03-02 09:00" in html  # in the lot's time zone
+    assert "NT$30" in html
+    assert "Unpaid" in html
+
+
+def test_the_list_shows_only_the_owners_own_cars(owner_client, car, bobs_car):
+    response = owner_client.get(VEHICLES)
+
+    assert list(response.context["cl"].result_list) == [car]
+    assert "BOB0001" not in response.content.decode()
+
+
+def test_entry_times_are_shown_on_the_lots_own_clock(owner_client, owner, gates, clock):
+    tokyo = make_lot(owner, name="Tokyo Lot", timezone="Asia/Tokyo")
+    park(gates, make_gate(tokyo, Direction.ENTRY), "TKY-0001")
+
+    assert "2026-03-02 10:00" in owner_client.get(VEHICLES).content.decode()
+
+
+def test_an_uploaded_photo_is_shown_as_our_own_thumbnail(owner_client, client, entry_gate, clock):
+    response = upload(client, entry_gate, image_bytes())
+    assert response.status_code == 201
+    session = ParkingSession.objects.get()
+
+    html = owner_client.get(VEHICLES).content.decode()
+
+    assert f'<img src="/media/{session.photo_thumbnail.name}"' in html
+    assert f'<a href="{session.photo_url}"' in html
+
+
+@pytest.mark.parametrize(
+    "photo_url",
+    ["javascript:alert(1)", "data:image/png;base64,AAAA", "//evil.example/x.jpg", "file:///etc"],
+)
+def test_a_photo_url_that_is_not_http_or_our_media_is_not_shown(owner_client, car, photo_url):
+    ParkingSession.objects.filter(pk=car.pk).update(photo_url=photo_url)
+
+    html = owner_client.get(VEHICLES).content.decode()
+
+    assert photo_url not in html
+    assert "no photo" in html
+
+
+def test_a_photo_url_is_escaped(owner_client, gates, entry_gate, clock):
+    # The gate API refuses such a URL; the page must not trust stored data anyway.
+    car = park(gates, entry_gate, "ABC-1234")
+    ParkingSession.objects.filter(pk=car.pk).update(
+        photo_url='https://cam.example/a.jpg"><script>alert(1)'
+    )
+
+    html = owner_client.get(VEHICLES).content.decode()
+
+    assert "<script>alert(1)" not in html
+    assert "https://cam.example/a.jpg&quot;&gt;&lt;script&gt;alert(1)" in html
+
+
+@pytest.mark.parametrize("typed", ["abc-1234", "ABC 1234", "ＡＢＣ１２３４", "C12", "abc-"])
+def test_searching_by_plate_finds_the_car_however_the_plate_is_typed(
+    owner_client, car, gates, entry_gate, typed
+):
+    park(gates, entry_gate, "XYZ-9876")
+
+    response = owner_client.get(VEHICLES, {"q": typed})
+
+    assert list(response.context["cl"].result_list) == [car]
+
+
+def test_search_never_reaches_another_owners_cars(owner_client, car, bobs_car):
+    response = owner_client.get(VEHICLES, {"q": "BOB0001"})
+
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_the_list_filters_by_payment_status(owner_client, owner, gates, entry_gate, clock):
+    unpaid = park(gates, entry_gate, "UNP-0001")
+    paid = park(gates, entry_gate, "PAI-0001")
+    expired = park(gates, entry_gate, "EXP-0001")
+    clock.advance(hours=1)
+    act(owner_client, "mark_paid_in_cash", expired)
+    clock.advance(minutes=20)
+    act(owner_client, "mark_paid_in_cash", paid)
+    just_in = park(gates, entry_gate, "NEW-0001")  # inside its 10 free minutes
+
+    def listed(payment):
+        response = owner_client.get(VEHICLES, {"payment": payment})
+        return set(response.context["cl"].result_list)
+
+    assert listed("unpaid") == {unpaid, expired}
+    assert listed("paid") == {paid}
+    assert listed("free") == {just_in}
+    assert listed("grace_expired") == {expired}
+
+
+def test_the_list_sorts_by_entry_time(owner_client, gates, entry_gate, clock):
+    first = park(gates, entry_gate, "AAA-0001")
+    clock.advance(minutes=5)
+    second = park(gates, entry_gate, "BBB-0002")
+    entered_column = 5  # photo, plate as read, plate, lot, entered
+
+    oldest_first = owner_client.get(VEHICLES, {"o": f"{entered_column}"})
+    newest_first = owner_client.get(VEHICLES, {"o": f"-{entered_column}"})
+
+    assert list(oldest_first.context["cl"].result_list) == [first, second]
+    assert list(newest_first.context["cl"].result_list) == [second, first]
+
+
+# --- Plate correction
+
+
+def test_the_owner_corrects_a_misread_plate_normalised_as_at_the_gate(owner_client, owner, car):
+    response = owner_client.post(change_url(car), {"plate": "abc-1284"}, follow=True)
+
+    assert response.status_code == 200
+    car.refresh_from_db()
+    assert (car.plate, car.plate_key, car.plate_as_read) == ("ABC1284", "A8C1284", "ABC-1234")
+    entry = LogEntry.objects.get(object_id=str(car.pk), action_flag=CHANGE)
+    assert entry.user == owner
+    assert entry.get_change_message() == "Corrected the plate from ABC1234 to ABC1284."
+
+
+def test_a_plate_correction_clashing_with_another_car_in_the_lot_is_refused(
+    owner_client, car, gates, entry_gate
+):
+    park(gates, entry_gate, "ABC-1284")
+
+    response = owner_client.post(change_url(car), {"plate": "ABC 1284"})
+
+    assert response.status_code == 200
+    assert "Another vehicle with plate ABC1284 is parked in this lot." in response.content.decode()
+    car.refresh_from_db()
+    assert car.plate == "ABC1234"
+    assert not LogEntry.objects.exists()
+
+
+def test_a_plate_admitted_while_the_form_was_checked_is_refused_on_save(
+    owner_client, car, gates, entry_gate, monkeypatch
+):
+    # The form's check passes; a gate admits that plate before the save.
+    monkeypatch.setattr("admin_portal.forms.check_plate_free", lambda *args, **kwargs: None)
+    park(gates, entry_gate, "ABC-1284")
+
+    response = owner_client.post(change_url(car), {"plate": "ABC-1284"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == change_url(car)
+    assert "Another vehicle with plate ABC1284 is parked in this lot." in messages_of(response)
+    car.refresh_from_db()
+    assert car.plate == "ABC1234"
+    assert not LogEntry.objects.exists()
+
+
+def test_the_same_plate_in_another_owners_lot_is_no_clash(owner_client, car, bobs_car):
+    owner_client.post(change_url(car), {"plate": "BOB-0001"})
+
+    car.refresh_from_db()
+    assert car.plate == "BOB0001"
+
+
+@pytest.mark.parametrize("typed", ["", "A", "ABC<1234>", "ABCDEFGHIJK"])
+def test_a_plate_the_gate_would_refuse_is_refused(owner_client, car, typed):
+    response = owner_client.post(change_url(car), {"plate": typed})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["plate"]
+    car.refresh_from_db()
+    assert car.plate == "ABC1234"
+
+
+def test_correcting_the_plate_leaves_a_payment_made_meanwhile_alone(owner_client, car, clock):
+    """The form writes the plate only, never the payment fields it read before."""
+    act(owner_client, "mark_paid_in_cash", car)
+
+    owner_client.post(change_url(car), {"plate": "ABC-1284"})
+
+    car.refresh_from_db()
+    assert car.exit_allowed_until == clock.now() + timedelta(minutes=15)
+
+
+# --- Payment status set by hand
+
+
+def test_marking_a_car_paid_in_cash_records_a_payment_and_the_exit_gate_opens(
+    owner_client, owner, car, gates, exit_gate, clock
+):
+    response = act(owner_client, "mark_paid_in_cash", car)
+
+    payment = Payment.objects.get()
+    assert (payment.provider, payment.status, payment.amount) == ("manual", "succeeded", 3000)
+    assert (payment.recorded_by, payment.session_id, payment.plate) == (owner, car.pk, "ABC1234")
+    assert any("exit allowed until 10:15" in message for message in messages_of(response))
+    assert "Paid, exit allowed until 10:15" in owner_client.get(VEHICLES).content.decode()
+    vehicle_log = LogEntry.objects.get(object_id=str(car.pk), action_flag=CHANGE)
+    payment_log = LogEntry.objects.get(object_id=str(payment.pk), action_flag=ADDITION)
+    assert vehicle_log.user == payment_log.user == owner
+    assert "Recorded NT$30 paid in cash" in vehicle_log.change_message
+
+    clock.advance(minutes=14)
+    exit_response = gates.leave(exit_gate, "ABC-1234")
+    assert (exit_response.status_code, exit_response.json()["code"]) == (200, "exit_granted")
+
+
+def test_a_car_with_nothing_due_is_not_marked_paid(owner_client, gates, entry_gate, clock):
+    session = park(gates, entry_gate, "NEW-0001")
+
+    response = act(owner_client, "mark_paid_in_cash", session)
+
+    assert not Payment.objects.exists()
+    assert "NEW0001: Nothing is due for this vehicle." in messages_of(response)
+
+
+def test_marking_a_paid_car_unpaid_asks_first_then_the_exit_gate_asks_for_money(
+    owner_client, owner, car, gates, exit_gate, clock
+):
+    act(owner_client, "mark_paid_in_cash", car)
+    clock.advance(minutes=5)
+
+    asked = act(owner_client, "mark_unpaid", car)
+    assert "Mark vehicles unpaid?" in asked.content.decode()
+    car.refresh_from_db()
+    assert car.exit_allowed_until is not None
+
+    act(owner_client, "mark_unpaid", car, confirm=True)
+
+    car.refresh_from_db()
+    assert car.exit_allowed_until is None
+    assert car.billing_from == car.entered_at  # as if the grant had never been made
+    response = gates.leave(exit_gate, "ABC-1234")
+    assert (response.status_code, response.json()["amount_due"]) == (402, 4500)
+    entry = LogEntry.objects.filter(object_id=str(car.pk), action_flag=CHANGE).latest("pk")
+    assert entry.user == owner
+    assert entry.change_message.startswith("Marked unpaid: took back the exit grant until 10:15")
+    assert Payment.objects.get().status == "succeeded"  # the money taken stays on record
+
+
+def test_an_unpaid_car_cannot_be_marked_unpaid(owner_client, car):
+    response = act(owner_client, "mark_unpaid", car)
+
+    assert "ABC1234 has no exit grant to take back." in messages_of(response)
+    assert not LogEntry.objects.exists()
+
+
+def test_the_cars_page_offers_the_payment_action_that_fits(owner_client, car):
+    html = owner_client.get(change_url(car)).content.decode()
+    assert "Mark paid in cash (NT$30)" in html
+    assert "Mark unpaid" not in html
+
+    act(owner_client, "mark_paid_in_cash", car)
+
+    html = owner_client.get(change_url(car)).content.decode()
+    assert "Mark paid in cash" not in html
+    assert "Mark unpaid" in html
+
+
+# --- Deleting: paid cars only, freeing their space
+
+
+def test_deleting_a_paid_car_frees_its_space_and_keeps_its_payment(owner_client, owner, car, lot):
+    act(owner_client, "mark_paid_in_cash", car)
+    assert occupied(lot) == 1
+
+    response = owner_client.post(
+        reverse("admin:parking_parkingsession_delete", args=[car.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not ParkingSession.objects.exists()
+    assert occupied(lot) == 0
+    payment = Payment.objects.get()
+    assert (payment.session, payment.plate) == (None, "ABC1234")
+    entry = LogEntry.objects.get(action_flag=DELETION)
+    assert (entry.user, entry.object_repr, entry.object_id) == (owner, "ABC1234", str(car.pk))
+
+
+def test_a_car_inside_its_free_minutes_can_be_deleted(owner_client, gates, entry_gate, lot):
+    session = park(gates, entry_gate, "NEW-0001")
+
+    owner_client.post(
+        reverse("admin:parking_parkingsession_delete", args=[session.pk]), {"post": "yes"}
+    )
+
+    assert not ParkingSession.objects.exists()
+    assert occupied(lot) == 0
+
+
+def test_an_unpaid_car_cannot_be_deleted_and_its_page_says_why(owner_client, car, lot):
+    page = owner_client.get(change_url(car)).content.decode()
+    assert (
+        "ABC1234 cannot be deleted: it is not paid (NT$30 due). Record its payment first." in page
+    )
+    assert reverse("admin:parking_parkingsession_delete", args=[car.pk]) not in page
+
+    for method in (owner_client.get, owner_client.post):
+        response = method(
+            reverse("admin:parking_parkingsession_delete", args=[car.pk]),
+            {"post": "yes"},
+            follow=True,
+        )
+        assert response.redirect_chain[-1][0] == change_url(car)
+        assert CANNOT_DELETE_ABC in messages_of(response)
+
+    assert ParkingSession.objects.filter(pk=car.pk).exists()
+    assert occupied(lot) == 1
+    assert not LogEntry.objects.exists()
+
+
+def test_the_bulk_delete_refuses_them_all_if_one_is_unpaid(
+    owner_client, car, gates, entry_gate, lot
+):
+    paid = park(gates, entry_gate, "PAI-0001")
+    act(owner_client, "mark_paid_in_cash", paid)
+
+    for confirm in (False, True):
+        response = act(owner_client, "delete_paid_vehicles", car, paid, confirm=confirm)
+        assert any(
+            "Nothing was deleted. ABC1234 cannot be deleted: it is not paid (NT$30 due)." in m
+            for m in messages_of(response)
+        )
+
+    assert ParkingSession.objects.count() == 2
+    assert occupied(lot) == 2
+
+
+def test_the_bulk_delete_asks_first_then_frees_each_space(
+    owner_client, owner, car, gates, entry_gate, lot
+):
+    free = park(gates, entry_gate, "NEW-0001")
+    act(owner_client, "mark_paid_in_cash", car)
+
+    asked = act(owner_client, "delete_paid_vehicles", car, free)
+    assert "Delete vehicles?" in asked.content.decode()
+    assert ParkingSession.objects.count() == 2
+
+    done = act(owner_client, "delete_paid_vehicles", car, free, confirm=True)
+
+    assert not ParkingSession.objects.exists()
+    assert occupied(lot) == 0
+    assert "Deleted ABC1234, NEW0001; their spaces are free again." in messages_of(done)
+    assert set(
+        LogEntry.objects.filter(action_flag=DELETION).values_list("object_repr", "user")
+    ) == {
+        ("ABC1234", owner.pk),
+        ("NEW0001", owner.pk),
+    }
+
+
+def test_djangos_own_delete_action_is_not_offered(owner_client, car):
+    response = owner_client.get(VEHICLES)
+
+    actions = dict(response.context["action_form"].fields["action"].choices)
+    assert "delete_selected" not in actions
+    assert "delete_paid_vehicles" in actions
+
+
+def test_cars_cannot_be_added_by_hand(owner_client, superuser, client):
+    assert owner_client.get("/admin/parking/parkingsession/add/").status_code == 403
+    assert login(client, superuser).get("/admin/parking/parkingsession/add/").status_code == 403
+
+
+# --- Another owner's cars
+
+
+@pytest.mark.parametrize("page", ["change", "history", "delete"])
+def test_another_owners_car_is_not_found(owner_client, bobs_car, page):
+    url = reverse(f"admin:parking_parkingsession_{page}", args=[bobs_car.pk])
+
+    assert owner_client.get(url).status_code == 404
+    assert owner_client.post(url, {"plate": "HIJ-0001", "post": "yes"}).status_code == 404
+
+    bobs_car.refresh_from_db()
+    assert bobs_car.plate == "BOB0001"
+    assert not LogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "bob_has_paid"),
+    [("mark_paid_in_cash", False), ("mark_unpaid", True), ("delete_paid_vehicles", True)],
+)
+def test_bulk_actions_never_touch_another_owners_car(
+    owner_client, other_owner, bobs_car, other_lot, action, bob_has_paid, clock
+):
+    clock.advance(hours=2)
+    if bob_has_paid:
+        record_manual_payment(bobs_car.pk, by=other_owner, now=clock.now())
+    bobs_car.refresh_from_db()
+    before = (bobs_car.exit_allowed_until, Payment.objects.count())
+
+    act(owner_client, action, bobs_car)
+    act(owner_client, action, bobs_car, confirm=True)
+
+    bobs_car.refresh_from_db()
+    assert (bobs_car.exit_allowed_until, Payment.objects.count()) == before
+    assert occupied(other_lot) == 1
+    assert not LogEntry.objects.exists()
+
+
+def test_the_lot_filter_offers_only_the_owners_lots_and_another_owners_is_not_found(
+    owner_client, car, lot, bobs_car, other_lot
+):
+    response = owner_client.get(VEHICLES)
+    lot_filter = next(f for f in response.context["cl"].filter_specs if f.parameter_name == "lot")
+    assert lot_filter.lookup_choices == [(str(lot.pk), "Riverside")]
+
+    assert owner_client.get(VEHICLES, {"lot": lot.pk}).status_code == 200
+    assert owner_client.get(VEHICLES, {"lot": other_lot.pk}).status_code == 404
+    assert owner_client.get(VEHICLES, {"lot": "x"}).status_code == 404
+    crafted = owner_client.get(VEHICLES, {"lot__id__exact": other_lot.pk})
+    assert list(crafted.context["cl"].result_list) == []
+
+
+def test_the_superuser_sees_every_owners_cars(client, superuser, car, bobs_car):
+    response = login(client, superuser).get(VEHICLES)
+
+    assert set(response.context["cl"].result_list) == {car, bobs_car}
+
+
+def test_the_list_costs_the_same_queries_for_any_number_of_cars(
+    owner_client, gates, entry_gate, clock, django_assert_max_num_queries
+):
+    for number in range(20):  # the lot's capacity
+        park(gates, entry_gate, f"CAR{number:04d}")
+    clock.advance(hours=1)
+
+    with django_assert_max_num_queries(10):
+        assert owner_client.get(VEHICLES).status_code == 200

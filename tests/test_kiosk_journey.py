@@ -1,0 +1,160 @@
+"""The whole driver journey in a real browser (Playwright driving Debian's Chromium).
+
+`make screenshots` runs these with SCREENSHOTS=1: each kiosk step is saved
+under docs/screenshots/ and shown in the README.
+"""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+import requests
+import time_machine
+from django.utils import timezone
+
+from parking.models import Direction
+from parking.photos import draw_vehicle_photo
+from payments.models import Payment
+
+from .browser import screenshot
+from .conftest import TAIPEI, make_gate, make_lot
+from .fake_stripe import sign
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+COLOURS = {"ABC-1234": (30, 90, 170), "ABC-1284": (200, 40, 40), "XBC-1294": (235, 235, 235)}
+
+
+def photo(plate: str) -> bytes:
+    buffer = io.BytesIO()
+    draw_vehicle_photo(plate, colour=COLOURS.get(plate, (150, 150, 160))).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def enter(base_url, gate, plate_as_read, real_plate, *, minutes_ago):
+    """The entry camera reads `plate_as_read` off a car whose plate is `real_plate`."""
+    with time_machine.travel(timezone.now() - timedelta(minutes=minutes_ago), tick=True):
+        response = requests.post(
+            f"{base_url}/api/gates/entry",
+            data={"plate": plate_as_read},
+            files={"photo": ("car.jpg", photo(real_plate), "image/jpeg")},
+            headers={"Authorization": f"Bearer {gate.token}"},
+            timeout=30,
+        )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def lot_with_cars(live_server, owner):
+    lot = make_lot(owner, name="Riverside 河濱停車場", address="1 River Rd, Taipei")
+    entry = make_gate(lot, Direction.ENTRY)
+    # The camera misread B as 8: the driver will type the real plate.
+    enter(live_server.url, entry, "A8C-1234", "ABC-1234", minutes_ago=50)
+    enter(live_server.url, entry, "ABC-1284", "ABC-1284", minutes_ago=95)
+    enter(live_server.url, entry, "XBC-1294", "XBC-1294", minutes_ago=20)
+    return lot
+
+
+def vacancy(base_url, lot) -> int:
+    return requests.get(f"{base_url}/api/lots/{lot.pk}/vacancy", timeout=30).json()["available"]
+
+
+def test_a_driver_finds_the_car_pays_in_the_sandbox_and_drives_out(
+    live_server, page, lot_with_cars
+):
+    lot = lot_with_cars
+    exit_gate = make_gate(lot, Direction.EXIT)
+
+    page.goto(f"{live_server.url}/kiosk/{lot.pk}/")
+    page.get_by_text("first 10 min free, NT$15 per 30 min").wait_for()
+    screenshot(page, "kiosk-1-start")
+
+    page.get_by_label("Your licence plate").fill("abc-1234")
+    page.get_by_role("button", name="Find my car").click()
+    page.get_by_text("Tap your car").wait_for()
+    cards = page.locator(".vehicle-card .vehicle-plate")
+    assert cards.all_inner_texts()[0] == "A8C1234"  # the misread, found first
+    screenshot(page, "kiosk-2-pick-your-car")
+
+    page.locator(".vehicle-card", has_text="A8C1234").click()
+    page.get_by_text("Amount due").wait_for()
+    assert page.locator(".amount-due strong").inner_text() == "NT$30"
+    assert "2 × 30 min at NT$15" in page.locator(".breakdown").inner_text()
+    screenshot(page, "kiosk-3-quote")
+
+    page.get_by_label("E-invoice option").select_option("mobile_barcode")
+    page.get_by_label("Carrier, donation code or tax ID").fill("/abc+123")
+    page.get_by_role("button", name="Pay NT$30").click()
+
+    page.get_by_text("Sandbox payment").wait_for()
+    screenshot(page, "kiosk-4-sandbox-checkout")
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+    page.get_by_text("Paid, thank you").wait_for()
+    payment = Payment.objects.get()
+    until = timezone.localtime(payment.exit_allowed_until, TAIPEI)
+    assert page.locator(".exit-until").inner_text() == f"Exit allowed until {until:%H:%M}"
+    assert payment.receipt_number in page.locator(".receipt").inner_text()
+    assert (payment.invoice_kind, payment.invoice_value) == ("mobile_barcode", "/ABC+123")
+    screenshot(page, "kiosk-5-paid")
+
+    available = vacancy(live_server.url, lot)
+    response = requests.post(
+        f"{live_server.url}/api/gates/exit",
+        json={"plate": "A8C-1234"},
+        headers={"Authorization": f"Bearer {exit_gate.token}"},
+        timeout=30,
+    )
+    assert (response.status_code, response.json()["code"]) == (200, "exit_granted")
+    assert vacancy(live_server.url, lot) == available + 1
+
+
+def test_an_invalid_e_invoice_is_explained_on_a_phone(live_server, phone, lot_with_cars):
+    lot = lot_with_cars
+    phone.goto(f"{live_server.url}/kiosk/{lot.pk}/")
+    phone.get_by_label("Your licence plate").fill("XBC1294")
+    phone.get_by_role("button", name="Find my car").click()
+    phone.locator(".vehicle-card").first.click()
+    phone.get_by_text("Amount due").wait_for()
+
+    phone.get_by_label("E-invoice option").select_option("company")
+    phone.get_by_label("Carrier, donation code or tax ID").fill("12345678")
+    phone.get_by_role("button", name=re.compile(r"^Pay NT\$")).click()
+
+    phone.get_by_text("This company tax ID is not valid").wait_for()
+    screenshot(phone, "kiosk-phone-invalid-invoice")
+    assert not Payment.objects.exists()
+
+
+def test_confirming_payment_settles_by_itself(live_server, phone, lot_with_cars, fake_stripe):
+    lot = lot_with_cars
+    session_id = requests.get(
+        f"{live_server.url}/api/kiosk/{lot.pk}/search", params={"plate": "ABC1284"}, timeout=30
+    ).json()[0]["session_id"]
+    created = requests.post(
+        f"{live_server.url}/api/payments",
+        json={"session_id": session_id, "provider": "stripe"},
+        timeout=30,
+    ).json()
+    reference = Payment.objects.get(pk=created["payment_id"]).provider_reference
+    # The driver paid by a method Stripe is still processing, and is back first.
+    fake_stripe.process(reference)
+    phone.goto(f"{live_server.url}/kiosk/payments/{created['payment_id']}/")
+    phone.get_by_text("Confirming payment").wait_for()
+    screenshot(phone, "kiosk-phone-confirming")
+
+    fake_stripe.pay(reference)
+    payload = fake_stripe.event("checkout.session.async_payment_succeeded", reference)
+    delivered = requests.post(
+        f"{live_server.url}/payments/webhooks/stripe/",
+        data=payload,
+        headers={"Stripe-Signature": sign(payload), "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert delivered.json()["outcomes"] == ["confirmed"]
+
+    phone.get_by_text("Paid, thank you").wait_for()  # the page polled and settled
+    assert phone.get_by_text("Exit allowed until").is_visible()
+    screenshot(phone, "kiosk-phone-paid")

@@ -1,0 +1,188 @@
+"""The exit kiosk's pages, as a driver sees them (server-rendered HTML)."""
+
+import re
+
+import pytest
+
+from payments.models import Payment
+from payments.services import record_manual_payment
+
+from .conftest import start_payment
+
+
+def kiosk(lot):
+    return f"/kiosk/{lot.pk}/"
+
+
+def vehicle_page(session):
+    return f"/kiosk/{session.lot_id}/vehicles/{session.pk}/"
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def test_the_kiosk_shows_the_lot_its_tariff_and_a_plate_field(client, lot):
+    page = text(client.get(kiosk(lot)))
+
+    assert "Riverside" in page
+    assert "first 10 min free, NT$15 per 30 min" in page
+    assert 'name="plate"' in page
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_a_search_shows_the_matching_cars_as_photos_to_pick(client, parked, lot):
+    page = text(client.post(kiosk(lot), {"plate": "a8c 1234"}))
+
+    assert "Tap your car" in page
+    assert 'src="https://cams.example/abc.jpg"' in page
+    assert "ABC1234" in page
+    assert "In since 09:00" in page
+    assert f'href="{vehicle_page(parked)}"' in page
+
+
+def test_no_match_says_so_and_offers_the_field_again(client, parked, lot):
+    page = text(client.post(kiosk(lot), {"plate": "XYZ987"}))
+
+    assert "No parked car here matches XYZ987" in page
+    assert 'name="plate"' in page
+    assert "ABC1234" not in page
+
+
+def test_too_short_a_plate_is_explained(client, parked, lot):
+    response = client.post(kiosk(lot), {"plate": "AB"})
+
+    assert "Type at least 3 letters or digits of the plate." in text(response)
+    assert "ABC1234" not in text(response)
+
+
+def test_too_many_searches_are_refused_politely(client, parked, lot, settings):
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
+    client.post(kiosk(lot), {"plate": "ABC1234"})
+    client.post(kiosk(lot), {"plate": "ABC1234"})
+
+    response = client.post(kiosk(lot), {"plate": "ABC1234"})
+
+    assert response.status_code == 429
+    assert "Too many searches from this device" in text(response)
+    assert "Tap your car" not in text(response)
+
+
+def test_the_quote_shows_entry_duration_amount_and_breakdown(client, parked):
+    page = text(client.get(vehicle_page(parked)))
+
+    assert "ABC1234" in page
+    assert "Mon 2 Mar, 09:00" in page
+    assert "1 h 00 min" in page
+    assert "NT$30" in page
+    assert "2 × 30 min at NT$15" in page
+    assert "Sandbox (test payments, no real money)" in page
+    assert "img/providers/sandbox.svg" in page
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_every_enabled_platform_is_offered(client, parked, fake_stripe):
+    page = text(client.get(vehicle_page(parked)))
+
+    assert re.findall(r'name="provider" value="(\w+)"', page) == ["stripe", "sandbox"]
+    assert "Credit card (Stripe)" in page
+
+
+def test_a_car_inside_its_free_minutes_has_nothing_to_pay(client, gates, entry_gate, clock):
+    session_id = gates.enter(entry_gate, "ABC-1234").json()["session_id"]
+    clock.advance(minutes=3)
+
+    page = text(client.get(f"/kiosk/{entry_gate.lot_id}/vehicles/{session_id}/"))
+
+    assert "Nothing to pay." in page
+    assert "Exit allowed until 09:10" in page
+    assert 'name="provider"' not in page
+
+
+def test_a_paid_car_shows_until_when_it_may_leave(client, parked, owner, clock):
+    record_manual_payment(parked.pk, by=owner, now=clock.now())
+
+    page = text(client.get(vehicle_page(parked)))
+
+    assert "Already paid." in page
+    assert "Exit allowed until 10:15" in page
+
+
+def test_paying_sends_the_driver_to_the_platform(client, parked):
+    response = client.post(vehicle_page(parked), {"provider": "sandbox", "invoice_kind": ""})
+
+    assert response.status_code == 302
+    payment = Payment.objects.get()
+    assert response["Location"] == payment.redirect_url
+    assert payment.amount == 3000
+
+
+def test_the_e_invoice_choice_reaches_the_payment(client, parked):
+    client.post(
+        vehicle_page(parked),
+        {"provider": "sandbox", "invoice_kind": "donation", "invoice_value": " 919 "},
+    )
+
+    assert Payment.objects.values_list("invoice_kind", "invoice_value").get() == ("donation", "919")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        ("mobile_barcode", "ABC1234", "A mobile barcode is / followed by 7 characters"),
+        ("citizen_certificate", "A1", "2 capital letters and 14 digits"),
+        ("company", "12345678", "This company tax ID is not valid"),
+        ("donation", "", "A donation code is 3 to 7 digits."),
+    ],
+)
+def test_an_invalid_e_invoice_is_explained_on_the_form_and_nothing_is_charged(
+    client, parked, kind, value, message
+):
+    response = client.post(
+        vehicle_page(parked), {"provider": "sandbox", "invoice_kind": kind, "invoice_value": value}
+    )
+
+    assert response.status_code == 200
+    assert message in text(response)
+    assert not Payment.objects.exists()
+
+
+def test_a_car_that_is_not_parked_here_says_so(client, parked, gates, exit_gate, owner, clock):
+    url = vehicle_page(parked)
+    record_manual_payment(parked.pk, by=owner, now=clock.now())
+    gates.leave(exit_gate, "ABC-1234")
+
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert "This car is not parked here" in text(response)
+
+
+def test_a_failed_payment_offers_to_try_again(client, parked):
+    payment = start_payment(client, parked).json()
+    client.post(payment["redirect_url"], {"outcome": "decline"})
+
+    page = text(client.get(f"/kiosk/payments/{payment['payment_id']}/"))
+
+    assert "Payment failed" in page
+    assert f'href="{vehicle_page(parked)}"' in page
+
+
+def test_an_unknown_lot_or_payment_is_not_found(client, db):
+    assert client.get("/kiosk/999/").status_code == 404
+    assert client.get("/kiosk/payments/7d4e0b1c-2a8b-4d3e-9f00-000000000000/").status_code == 404
+
+
+def test_kiosk_pages_carry_no_inline_script_or_style(client, parked, lot):
+    payment = start_payment(client, parked).json()
+    pages = [
+        client.get(kiosk(lot)),
+        client.post(kiosk(lot), {"plate": "ABC1234"}),
+        client.get(vehicle_page(parked)),
+        client.get(payment["redirect_url"]),
+        client.get(f"/kiosk/payments/{payment['payment_id']}/"),
+    ]
+    for response in pages:
+        page = text(response)
+        assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page), response.request["PATH_INFO"]
+        assert " style=" not in page and "<style" not in page

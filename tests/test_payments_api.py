@@ -1,0 +1,194 @@
+"""POST /api/payments and GET /api/payments/{id}: the server computes the amount, one pending
+payment per vehicle, clear refusals."""
+
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from parking.models import ParkingSession
+from payments.models import Payment, SandboxCheckout
+from payments.services import record_manual_payment
+
+from .conftest import start_payment
+
+at = datetime.fromisoformat
+
+
+def test_a_payment_is_created_for_the_amount_due_now(client, parked, clock):
+    # An amount sent by the client is ignored: the server computes it.
+    response = start_payment(client, parked, amount=1)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["amount"], body["currency"]) == ("pending", 3000, "TWD")
+    assert body["amount_display"] == "NT$30"
+    assert body["redirect_url"].startswith("http://testserver/sandbox/checkout/sbx_")
+    payment = Payment.objects.get()
+    assert (payment.plate, payment.billing_from, payment.billing_until) == (
+        "ABC1234",
+        parked.entered_at,
+        clock.now(),
+    )
+    assert (payment.lot, payment.session_id, payment.provider) == (parked.lot, parked.pk, "sandbox")
+
+
+def test_asking_again_while_pending_returns_the_pending_payment(client, parked, clock):
+    first = start_payment(client, parked)
+    clock.advance(minutes=2)
+
+    again = start_payment(client, parked)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Payment.objects.count() == 1
+    assert SandboxCheckout.objects.count() == 1
+
+
+def test_a_stale_pending_payment_is_closed_and_replaced_at_the_current_amount(
+    client, parked, clock
+):
+    first = start_payment(client, parked).json()
+    clock.advance(minutes=11)
+
+    response = start_payment(client, parked)
+
+    assert response.status_code == 201
+    assert response.json()["amount"] == 4500
+    old = Payment.objects.get(pk=first["payment_id"])
+    assert (old.status, old.failure_reason) == ("expired", "Replaced by a new quote.")
+    # Closed at the platform too: its page can no longer take the old amount.
+    assert SandboxCheckout.objects.get(payment_id=old.pk).status == "canceled"
+    assert client.post(first["redirect_url"], {"outcome": "succeed"}).status_code == 302
+    assert Payment.objects.get(pk=old.pk).status == "expired"
+
+
+def test_an_unknown_vehicle_is_not_found(client, db):
+    response = client.post(
+        "/api/payments",
+        data={"session_id": str(uuid.uuid4()), "provider": "sandbox"},
+        content_type="application/json",
+    )
+
+    assert (response.status_code, response.json()["code"]) == (404, "session_not_found")
+
+
+def test_nothing_is_charged_inside_the_free_minutes(client, gates, entry_gate, clock):
+    gates.enter(entry_gate, "ABC-1234")
+    clock.advance(minutes=5)
+
+    response = start_payment(client, ParkingSession.objects.get())
+
+    assert (response.status_code, response.json()["code"]) == (409, "nothing_due")
+    assert response.json()["message"] == "Nothing to pay: this vehicle may leave until 09:10."
+    assert not Payment.objects.exists()
+
+
+def test_a_paid_vehicle_is_not_charged_again(client, parked, owner, clock):
+    record_manual_payment(parked.pk, by=owner, now=clock.now())
+
+    response = start_payment(client, parked)
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "nothing_due"
+    assert body["message"] == "Already paid: this vehicle may leave until 10:15."
+    assert at(body["exit_allowed_until"]) == clock.now() + timedelta(minutes=15)
+
+
+def test_an_unknown_platform_is_refused(client, parked):
+    response = start_payment(client, parked, provider="paypal")
+
+    assert (response.status_code, response.json()["code"]) == (422, "unknown_provider")
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("invoice", "message"),
+    [
+        ({"kind": "mobile_barcode", "value": "ABC1234"}, "mobile barcode"),
+        ({"kind": "company", "value": "12345678"}, "not valid"),
+        ({"kind": "donation", "value": "12"}, "3 to 7 digits"),
+    ],
+)
+def test_an_invalid_e_invoice_is_refused_and_nothing_is_charged(client, parked, invoice, message):
+    response = start_payment(client, parked, invoice=invoice)
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_invoice")
+    assert message in response.json()["message"]
+    assert not Payment.objects.exists()
+    assert not SandboxCheckout.objects.exists()
+
+
+def test_the_e_invoice_choice_is_kept_and_may_change_while_pending(client, parked):
+    start_payment(client, parked, invoice={"kind": "mobile_barcode", "value": "/abc+123"})
+    assert Payment.objects.values_list("invoice_kind", "invoice_value").get() == (
+        "mobile_barcode",
+        "/ABC+123",
+    )
+
+    start_payment(client, parked, invoice={"kind": "company", "value": "22099131"})
+
+    assert Payment.objects.values_list("invoice_kind", "invoice_value").get() == (
+        "company",
+        "22099131",
+    )
+
+
+def test_a_malformed_body_is_refused(client, db):
+    response = client.post("/api/payments", data="{nope", content_type="application/json")
+
+    assert (response.status_code, response.json()["code"]) == (400, "malformed_json")
+
+
+def test_the_payment_reports_its_status_and_exit_window(client, parked, clock):
+    payment = start_payment(client, parked).json()
+    assert client.get(f"/api/payments/{payment['payment_id']}").json()["status"] == "pending"
+    client.post(payment["redirect_url"], {"outcome": "succeed"})
+
+    response = client.get(f"/api/payments/{payment['payment_id']}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["amount"], body["currency"]) == ("succeeded", 3000, "TWD")
+    assert at(body["exit_allowed_until"]) == clock.now() + timedelta(minutes=15)
+    assert body["receipt_number"].startswith("20260302-")
+
+
+def test_an_unknown_payment_is_not_found(client, db):
+    response = client.get(f"/api/payments/{uuid.uuid4()}")
+
+    assert (response.status_code, response.json()["code"]) == (404, "payment_not_found")
+
+
+def test_a_payment_for_a_car_that_left_meanwhile_stands_as_a_record(
+    client, parked, owner, gates, exit_gate, clock
+):
+    payment = start_payment(client, parked).json()
+    clock.advance(minutes=1)
+    # Paid in cash at the booth instead, and gone; then the online payment goes through.
+    record_manual_payment(parked.pk, by=owner, now=clock.now())
+    assert gates.leave(exit_gate, "ABC-1234").status_code == 200
+
+    client.post(payment["redirect_url"], {"outcome": "succeed"})
+
+    record = Payment.objects.get(pk=payment["payment_id"])
+    assert (record.status, record.session, record.plate, record.amount) == (
+        "succeeded",
+        None,
+        "ABC1234",
+        3000,
+    )
+    assert client.get(f"/api/payments/{record.pk}").json()["status"] == "succeeded"
+
+
+def test_a_pending_payment_is_closed_once_the_car_is_paid_another_way(client, parked, owner, clock):
+    pending = start_payment(client, parked).json()
+    record_manual_payment(parked.pk, by=owner, now=clock.now())  # cash at the booth
+
+    response = start_payment(client, parked)
+
+    assert (response.status_code, response.json()["code"]) == (409, "nothing_due")
+    closed = Payment.objects.get(pk=pending["payment_id"])
+    assert (closed.status, closed.failure_reason) == ("expired", "Nothing is due any more.")
+    assert SandboxCheckout.objects.get(payment_id=closed.pk).status == "canceled"

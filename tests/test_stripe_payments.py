@@ -1,0 +1,420 @@
+"""Stripe through the real SDK, against a local server that answers as Stripe's API does.
+
+Webhooks are signed with Stripe's real scheme (t=...,v1=HMAC-SHA256). Events
+are triggers: the Checkout Session is always read back from "Stripe" before a
+payment changes.
+"""
+
+import json
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from parking.models import ParkingSession
+from payments.models import Payment, ProviderEvent
+from payments.providers.stripe_checkout import from_stripe_amount, to_stripe_amount
+
+from .conftest import start_payment
+from .fake_stripe import sign
+from .servers import BASE_DIR
+
+WEBHOOK = "/payments/webhooks/stripe/"
+
+
+def checkout(client, parked, **fields):
+    response = start_payment(client, parked, provider="stripe", **fields)
+    assert response.status_code == 201, response.content
+    return Payment.objects.get(pk=response.json()["payment_id"])
+
+
+def deliver(client, payload: bytes, signature: str | None = None):
+    return client.post(
+        WEBHOOK,
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": signature or sign(payload)},
+    )
+
+
+def retrieves(fake_stripe, session_id):
+    return fake_stripe.calls("GET", f"/v1/checkout/sessions/{session_id}")
+
+
+def test_a_payment_opens_a_checkout_session_for_the_amount_due(client, parked, fake_stripe):
+    response = start_payment(client, parked, provider="stripe")
+
+    assert response.status_code == 201
+    body = response.json()
+    session = fake_stripe.only_session()
+    assert body["redirect_url"] == session["url"]
+    assert (body["amount"], body["currency"], body["status"]) == (3000, "TWD", "pending")
+    (create,) = fake_stripe.calls("POST", "/v1/checkout/sessions")
+    assert create["key"] == f"openlot-payment-{body['payment_id']}"
+    params = create["params"]
+    assert params["mode"] == "payment"
+    assert params["line_items"][0]["price_data"]["currency"] == "twd"
+    assert params["line_items"][0]["price_data"]["unit_amount"] == "3000"
+    assert params["metadata"]["payment_id"] == body["payment_id"]
+    assert params["success_url"] == f"http://testserver/kiosk/payments/{body['payment_id']}/"
+    assert params["cancel_url"].endswith(f"/kiosk/payments/{body['payment_id']}/cancel/")
+    assert Payment.objects.get().provider_reference == session["id"]
+
+
+def test_asking_again_while_pending_returns_the_same_checkout(client, parked, fake_stripe):
+    first = start_payment(client, parked, provider="stripe")
+
+    again = start_payment(client, parked, provider="stripe")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["payment_id"] == first.json()["payment_id"]
+    assert again.json()["redirect_url"] == first.json()["redirect_url"]
+    assert len(fake_stripe.sessions) == 1
+    assert Payment.objects.count() == 1
+
+
+def test_a_paid_checkout_confirms_the_payment_and_opens_the_exit(
+    client, parked, fake_stripe, gates, exit_gate, clock
+):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+
+    response = deliver(
+        client, fake_stripe.event("checkout.session.completed", payment.provider_reference)
+    )
+
+    assert (response.status_code, response.json()["outcomes"]) == (200, ["confirmed"])
+    payment.refresh_from_db()
+    assert (payment.status, payment.paid_at) == ("succeeded", clock.now())
+    assert payment.exit_allowed_until == clock.now() + timedelta(minutes=15)
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 1  # re-read, not trusted
+    assert gates.leave(exit_gate, "ABC-1234").json()["code"] == "exit_granted"
+
+
+def test_an_event_is_a_trigger_and_stripes_current_state_decides(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    # A correctly signed event whose body says "paid" while Stripe says it is still open.
+    forged = json.loads(fake_stripe.event("checkout.session.completed", payment.provider_reference))
+    forged["data"]["object"].update(status="complete", payment_status="paid")
+    payload = json.dumps(forged).encode()
+
+    response = deliver(client, payload)
+
+    assert response.status_code == 200
+    assert Payment.objects.get().status == "pending"
+    assert ParkingSession.objects.get().exit_allowed_until is None
+
+
+def test_a_declined_payment_fails_with_the_reason_and_may_be_tried_again(
+    client, parked, fake_stripe
+):
+    payment = checkout(client, parked)
+    fake_stripe.fail(payment.provider_reference, "Your card was declined.")
+
+    deliver(
+        client,
+        fake_stripe.event("checkout.session.async_payment_failed", payment.provider_reference),
+    )
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.failure_reason) == ("failed", "Your card was declined.")
+    page = client.get(f"/kiosk/payments/{payment.pk}/").content.decode()
+    assert "Payment failed" in page
+    assert "Your card was declined." in page
+    assert "Try again" in page
+    assert start_payment(client, parked, provider="stripe").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "t=1,v1=deadbeef",
+        "",
+        "garbage",
+        "signed with another secret",
+    ],
+)
+def test_a_bad_signature_is_refused_and_changes_nothing(client, parked, fake_stripe, signature):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+    payload = fake_stripe.event("checkout.session.completed", payment.provider_reference)
+    if signature == "signed with another secret":
+        signature = sign(payload, secret="whsec_someone_else")
+
+    response = client.post(
+        WEBHOOK,
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": signature} if signature else {},
+    )
+
+    assert response.status_code == 400
+    assert Payment.objects.get().status == "pending"
+    assert not ProviderEvent.objects.exists()
+    assert not retrieves(fake_stripe, payment.provider_reference)
+
+
+def test_a_signature_too_old_is_refused(client, parked, fake_stripe, clock):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+    payload = fake_stripe.event("checkout.session.completed", payment.provider_reference)
+    signature = sign(payload)
+    clock.advance(minutes=6)
+
+    assert deliver(client, payload, signature).status_code == 400
+    assert Payment.objects.get().status == "pending"
+
+
+def test_a_replayed_event_changes_nothing_twice(client, parked, fake_stripe, clock):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+    payload = fake_stripe.event("checkout.session.completed", payment.provider_reference)
+    deliver(client, payload)
+    first = Payment.objects.get()
+    clock.advance(minutes=3)
+
+    replay = deliver(client, payload)
+
+    assert (replay.status_code, replay.json()["outcomes"]) == (200, ["duplicate"])
+    again = Payment.objects.get()
+    assert (again.paid_at, again.receipt_number) == (first.paid_at, first.receipt_number)
+    assert ProviderEvent.objects.count() == 1
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 1
+
+
+def test_a_late_failure_event_after_success_changes_nothing(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    reference = payment.provider_reference
+    fake_stripe.fail(reference)
+    stale_failure = fake_stripe.event("checkout.session.async_payment_failed", reference)
+    fake_stripe.pay(reference)
+    deliver(client, fake_stripe.event("checkout.session.async_payment_succeeded", reference))
+
+    response = deliver(client, stale_failure)
+
+    assert response.json()["outcomes"] == ["no_change"]
+    assert Payment.objects.get().status == "succeeded"
+    assert ParkingSession.objects.get().exit_allowed_until is not None
+
+
+def test_events_in_reverse_order_end_in_the_state_stripe_reports(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    reference = payment.provider_reference
+    fake_stripe.process(reference)
+    completed_unpaid = fake_stripe.event("checkout.session.completed", reference)
+    fake_stripe.pay(reference)
+    succeeded = fake_stripe.event("checkout.session.async_payment_succeeded", reference)
+
+    outcomes = [deliver(client, succeeded).json(), deliver(client, completed_unpaid).json()]
+
+    assert [o["outcomes"] for o in outcomes] == [["confirmed"], ["no_change"]]
+    assert Payment.objects.get().status == "succeeded"
+
+
+def test_an_expiry_event_closes_an_unpaid_checkout(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    fake_stripe.expire(payment.provider_reference)
+
+    deliver(client, fake_stripe.event("checkout.session.expired", payment.provider_reference))
+
+    assert Payment.objects.get().status == "expired"
+
+
+def test_webhook_before_the_driver_returns(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+    deliver(client, fake_stripe.event("checkout.session.completed", payment.provider_reference))
+
+    page = client.get(f"/kiosk/payments/{payment.pk}/").content.decode()
+
+    assert "Exit allowed until 10:15" in page
+    assert "NT$30" in page
+    assert Payment.objects.get().receipt_number in page
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 1  # no second look
+
+
+def test_driver_returns_before_the_webhook(client, parked, fake_stripe, clock):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+
+    page = client.get(f"/kiosk/payments/{payment.pk}/").content.decode()
+
+    assert "Exit allowed until 10:15" in page
+    paid = Payment.objects.get()
+    assert paid.status == "succeeded"
+    clock.advance(seconds=20)
+    late = deliver(
+        client, fake_stripe.event("checkout.session.completed", payment.provider_reference)
+    )
+    assert late.json()["outcomes"] == ["no_change"]
+    assert Payment.objects.get().receipt_number == paid.receipt_number
+    assert ParkingSession.objects.get().exit_allowed_until == paid.exit_allowed_until
+
+
+def test_driver_back_while_stripe_is_still_processing_sees_confirming(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    fake_stripe.process(payment.provider_reference)
+
+    page = client.get(f"/kiosk/payments/{payment.pk}/").content.decode()
+
+    assert "Confirming payment" in page
+    assert f'data-payment-status-url="/api/payments/{payment.pk}"' in page
+    assert client.get(f"/api/payments/{payment.pk}").json()["status"] == "pending"
+    fake_stripe.pay(payment.provider_reference)
+    deliver(
+        client,
+        fake_stripe.event("checkout.session.async_payment_succeeded", payment.provider_reference),
+    )
+    status = client.get(f"/api/payments/{payment.pk}").json()
+    assert status["status"] == "succeeded"
+    assert status["exit_allowed_until"] is not None
+
+
+@pytest.mark.parametrize("tampered", [{"amount_total": 1500}, {"currency": "usd"}])
+def test_a_paid_amount_or_currency_that_differs_does_not_count(
+    client, parked, fake_stripe, gates, exit_gate, tampered
+):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+    fake_stripe.sessions[payment.provider_reference].update(tampered)
+
+    response = deliver(
+        client, fake_stripe.event("checkout.session.completed", payment.provider_reference)
+    )
+
+    assert response.json()["outcomes"] == ["amount_mismatch"]
+    payment.refresh_from_db()
+    assert payment.status == "failed"
+    assert "does not match" in payment.failure_reason
+    assert gates.leave(exit_gate, "ABC-1234").status_code == 402
+
+
+def test_the_cancel_link_expires_the_checkout_at_stripe(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+
+    response = client.get(f"/kiosk/payments/{payment.pk}/cancel/")
+
+    assert response.status_code == 302
+    assert fake_stripe.only_session()["status"] == "expired"
+    payment.refresh_from_db()
+    assert (payment.status, payment.failure_reason) == ("canceled", "You canceled the payment.")
+    page = client.get(response["Location"]).content.decode()
+    assert "Payment canceled" in page and "Try again" in page
+
+
+def test_cancel_after_paying_confirms_instead(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+
+    client.get(f"/kiosk/payments/{payment.pk}/cancel/")
+
+    assert Payment.objects.get().status == "succeeded"
+
+
+def test_an_event_for_a_payment_we_do_not_know_is_acknowledged(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    fake_stripe.sessions[payment.provider_reference]["metadata"] = {"payment_id": str(uuid.uuid4())}
+    fake_stripe.sessions[payment.provider_reference]["id"] = "cs_test_elsewhere"
+    payload = fake_stripe.event("checkout.session.completed", payment.provider_reference)
+
+    response = deliver(client, payload)
+
+    assert (response.status_code, response.json()["outcomes"]) == (200, ["unknown_payment"])
+    assert Payment.objects.get().status == "pending"
+
+
+def test_event_types_we_do_not_handle_are_acknowledged(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    payload = json.loads(
+        fake_stripe.event("checkout.session.completed", payment.provider_reference)
+    )
+    payload["type"] = "customer.created"
+
+    response = deliver(client, json.dumps(payload).encode())
+
+    assert (response.status_code, response.json()["outcomes"]) == (200, ["ignored"])
+
+
+def test_stripe_down_when_opening_fails_cleanly_and_charges_nothing(client, parked, fake_stripe):
+    fake_stripe.down = True
+
+    response = start_payment(client, parked, provider="stripe")
+
+    assert (response.status_code, response.json()["code"]) == (502, "provider_unavailable")
+    assert Payment.objects.get().status == "failed"
+    fake_stripe.down = False
+    assert start_payment(client, parked, provider="stripe").status_code == 201
+
+
+def test_stripe_down_during_a_webhook_asks_for_a_retry(client, parked, fake_stripe):
+    payment = checkout(client, parked)
+    fake_stripe.pay(payment.provider_reference)
+    payload = fake_stripe.event("checkout.session.completed", payment.provider_reference)
+    fake_stripe.down = True
+
+    assert deliver(client, payload).status_code == 503
+    assert not ProviderEvent.objects.exists()
+
+    fake_stripe.down = False
+    assert deliver(client, payload).json()["outcomes"] == ["confirmed"]
+
+
+def test_a_stale_quote_is_expired_at_stripe_and_replaced(client, parked, fake_stripe, clock):
+    old = checkout(client, parked)
+    clock.advance(minutes=11)
+
+    response = start_payment(client, parked, provider="stripe")
+
+    assert response.status_code == 201
+    new = Payment.objects.get(pk=response.json()["payment_id"])
+    assert new.amount == 4500  # 71 minutes: three started half hours
+    old.refresh_from_db()
+    assert (old.status, old.failure_reason) == ("expired", "Replaced by a new quote.")
+    assert fake_stripe.sessions[old.provider_reference]["status"] == "expired"
+    assert len(fake_stripe.sessions) == 2
+
+
+def test_a_stale_checkout_paid_meanwhile_is_confirmed_not_replaced(
+    client, parked, fake_stripe, clock
+):
+    old = checkout(client, parked)
+    fake_stripe.pay(old.provider_reference)
+    clock.advance(minutes=11)
+
+    response = start_payment(client, parked, provider="stripe")
+
+    assert (response.status_code, response.json()["code"]) == (409, "nothing_due")
+    assert "Already paid" in response.json()["message"]
+    assert Payment.objects.get().status == "succeeded"
+
+
+def test_choosing_another_platform_closes_the_stripe_checkout_first(client, parked, fake_stripe):
+    stripe_payment = checkout(client, parked)
+
+    response = start_payment(client, parked, provider="sandbox")
+
+    assert response.status_code == 201
+    assert fake_stripe.only_session()["status"] == "expired"
+    stripe_payment.refresh_from_db()
+    assert stripe_payment.status == "expired"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "stripe_amount"),
+    [(3000, "TWD", 3000), (500, "JPY", 500), (5, "ISK", 500), (1234, "USD", 1234)],
+)
+def test_amounts_are_converted_to_stripes_units_and_back(amount, currency, stripe_amount):
+    assert to_stripe_amount(amount, currency) == stripe_amount
+    assert from_stripe_amount(stripe_amount, currency) == amount
+
+
+def test_the_stripe_sdk_is_imported_in_exactly_one_module():
+    importing = re.compile(r"^\s*(import stripe\b|from stripe\b)", re.MULTILINE)
+    found = [
+        str(path.relative_to(BASE_DIR))
+        for package in ("config", "lots", "parking", "payments", "admin_portal")
+        for path in sorted((BASE_DIR / package).rglob("*.py"))
+        if importing.search(path.read_text())
+    ]
+    assert found == ["payments/providers/stripe_checkout.py"]
