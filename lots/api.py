@@ -93,7 +93,7 @@ def nearby(request: HttpRequest, query: Query[NearbyQuery]):
     "/{lot_id}/vacancy",
     url_name="lot_vacancy",
     summary="Live vacancy of a lot",
-    response={200: VacancyOut, 404: ErrorOut, 503: ErrorOut},
+    response={200: VacancyOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
 )
 def vacancy(request: HttpRequest, lot_id: int):
     # The map re-reads this every few seconds per open popup: one indexed

@@ -76,6 +76,13 @@ def make_owner(username: str, password: str):
 
 
 @pytest.fixture
+def lot_owners_group(db):
+    """The "Lot owners" group (from a data migration, which transactional tests flush away)."""
+    if not Group.objects.filter(name=LOT_OWNERS_GROUP).exists():
+        ensure_lot_owners_group()
+
+
+@pytest.fixture
 def owner(db):
     return make_owner("alice", "alice-pass")
 

@@ -158,7 +158,9 @@ def test_on_a_phone_the_map_sits_above_the_list(live_server, phone, lots_around_
     screenshot(phone, "map-phone")
 
 
-def test_the_demo_shows_the_real_lots_around_taipei_main_station(live_server, page):
+def test_the_demo_shows_the_real_lots_around_taipei_main_station(
+    live_server, page, lot_owners_group
+):
     seed_open_data(timezone.now())
     expected = [lot.name for lot in search_nearby(*HERE).lots]
 

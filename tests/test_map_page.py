@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.core.cache import cache
+from django.urls import resolve
 
 from .conftest import make_lot, park_cars
 from .test_nearby_api import HERE, at
@@ -108,6 +109,7 @@ def test_a_lot_picked_from_the_list_shows_its_vacancy_and_kiosk(client, lots_aro
     assert [entry["data-lot-id"] for entry in picked] == [str(lot.pk)]
     assert "is-selected" in picked[0]["classes"]
     assert picked[0]["kiosk"] == f"/kiosk/{lot.pk}/"
+    assert resolve(picked[0]["kiosk"]).url_name == "kiosk"  # the exit kiosk's own page
     assert "Checked at 09:00:00" in text(response)
     fifth = lots_around_here[4].pk
     assert page.lots[4]["href"] == f"?lat=25.047800&lng=121.517000&lot={fifth}#lot-{fifth}"
