@@ -65,8 +65,9 @@ def main() -> int:
     subprocess.run([PYTHON, "scripts/ensure_database.py"], cwd=ROOT, env=env, check=True)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "import_lots", "data/taiwan_parking_lots.csv", "--owner", "opendata", "-v0")
-    ids = manage(env, "shell", "-c", "from lots.models import Lot; "
-                 "print(*Lot.objects.values_list('pk', flat=True), sep='\\n')")  # fmt: skip
+    output = manage(env, "shell", "-c", "from lots.models import Lot; "
+                    "print(*Lot.objects.values_list('pk', flat=True), sep='\\n')")  # fmt: skip
+    ids = "\n".join(line for line in output.splitlines() if line.isdigit()) + "\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".ids") as id_file:
         id_file.write(ids)
