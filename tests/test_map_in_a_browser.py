@@ -47,6 +47,14 @@ def open_map(page, live_server, lat=HERE[0], lng=HERE[1]):
 def test_it_shows_the_15_nearest_lots_and_the_live_vacancy_of_the_one_clicked(
     live_server, page, lots_around_here, gates
 ):
+    problems = []  # script errors, failed loads and CSP violations end up on the console
+
+    def on_console(message):
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            problems.append(f"{message.text} {message.location['url']}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     open_map(page, live_server)
 
     items = page.locator(".lot-list > li")
@@ -82,6 +90,7 @@ def test_it_shows_the_15_nearest_lots_and_the_live_vacancy_of_the_one_clicked(
     expect(items.nth(2).locator(".lot-vacancy")).to_have_text("19 of 20 spaces free")
     expect(page.locator("#map-status")).to_have_text("Lot 02: 19 of 20 spaces free")
     screenshot(page, "map")
+    assert problems == []
 
 
 def test_clicking_a_marker_selects_the_lot_in_the_list(live_server, page, lots_around_here):
