@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates bench-kiosk soak
+.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates \
+	bench-kiosk bench-nearby bench-vacancy soak
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -82,6 +83,15 @@ bench-kiosk: $(VENV)/.installed
 # The README's pictures: the browser tests save them under docs/screenshots/.
 screenshots: $(VENV)/.installed
 	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -m browser
+
+# Nearby search over 1,000,000 synthetic lots, PostgreSQL and SQLite, next to brute force
+# and PostGIS (installed by the script for this baseline only). BENCH_DATABASE_URL names
+# the PostgreSQL server; the data (built once, several minutes) stays for the next runs.
+bench-nearby: $(VENV)/.installed
+	$(PY) -m benchmarks.nearby
+
+bench-vacancy: $(VENV)/.installed
+	$(PY) -m benchmarks.vacancy
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache

@@ -14,6 +14,7 @@ def media(request, path):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("lots.urls")),
     path("", include("payments.urls")),
 ]
 

@@ -1,14 +1,15 @@
-"""Public lot API: live vacancy (nearby search comes with the map)."""
+"""Public lot API: nearby lots and live vacancy, for the map and for apps."""
 
 from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from config.errors import ApiError, ErrorOut
 
 from .models import Lot
+from .nearby import NearbyLot, describe_search, search_nearby
 
 router = Router(tags=["lots"])
 
@@ -22,11 +23,70 @@ class VacancyOut(Schema):
     updated_at: datetime
 
 
-def active_lot_or_404(lot_id: int, *fields: str) -> Lot:
-    lot = Lot.objects.filter(pk=lot_id, is_active=True).only(*fields).first()
-    if lot is None:
-        raise ApiError(404, "lot_not_found", _("There is no such parking lot."))
-    return lot
+class NearbyQuery(Schema):
+    lat: float = Field(..., ge=-90, le=90, allow_inf_nan=False, description="Latitude (WGS84)")
+    lng: float = Field(..., ge=-180, le=180, allow_inf_nan=False, description="Longitude (WGS84)")
+    radius_m: int | None = Field(
+        None, ge=1, description="Search radius in metres; at most (and by default) 3,000"
+    )
+    limit: int | None = Field(
+        None, ge=1, description="Most lots answered; at most (and by default) 15"
+    )
+
+
+class NearbyLotOut(Schema):
+    id: int
+    name: str
+    address: str
+    lat: float
+    lng: float
+    distance_m: int = Field(..., description="Great-circle distance from the point, metres")
+    capacity: int
+    available: int
+
+    @staticmethod
+    def of(lot: NearbyLot) -> "NearbyLotOut":
+        return NearbyLotOut(
+            id=lot.id,
+            name=lot.name,
+            address=lot.address,
+            lat=lot.latitude,
+            lng=lot.longitude,
+            distance_m=round(lot.distance_m),
+            capacity=lot.capacity,
+            available=lot.available,
+        )
+
+
+class NearbyOut(Schema):
+    results: list[NearbyLotOut] = Field(..., description="Nearest first")
+    radius_m: int = Field(..., description="The radius searched")
+    limit: int = Field(..., description="The most lots that could be answered")
+    nearest: NearbyLotOut | None = Field(
+        None, description="Only when no lot is within the radius: the nearest one farther away"
+    )
+    message: str = Field(..., description="What was found, in words, e.g. for a screen reader")
+
+
+@router.get(
+    "/nearby",
+    url_name="lots_nearby",
+    summary="Lots near a point, nearest first, with live vacancy",
+    response={200: NearbyOut, 422: ErrorOut, 503: ErrorOut},
+)
+def nearby(request: HttpRequest, query: Query[NearbyQuery]):
+    search = search_nearby(query.lat, query.lng, radius_m=query.radius_m, limit=query.limit)
+    nearest = search.nearest_beyond
+    return Status(
+        200,
+        NearbyOut(
+            results=[NearbyLotOut.of(lot) for lot in search.lots],
+            radius_m=search.radius_m,
+            limit=search.limit,
+            nearest=NearbyLotOut.of(nearest) if nearest else None,
+            message=describe_search(search),
+        ),
+    )
 
 
 @router.get(
@@ -36,15 +96,24 @@ def active_lot_or_404(lot_id: int, *fields: str) -> Lot:
     response={200: VacancyOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
 )
 def vacancy(request: HttpRequest, lot_id: int):
-    lot = active_lot_or_404(lot_id, "name", "capacity", "occupied", "updated_at")
+    # The map re-reads this every few seconds per open popup: one indexed
+    # lookup, no ordering, no model instance.
+    try:
+        name, capacity, occupied, updated_at = (
+            Lot.objects.filter(is_active=True)
+            .values_list("name", "capacity", "occupied", "updated_at")
+            .get(pk=lot_id)
+        )
+    except Lot.DoesNotExist:
+        raise ApiError(404, "lot_not_found", _("There is no such parking lot.")) from None
     return Status(
         200,
         VacancyOut(
-            id=lot.pk,
-            name=lot.name,
-            capacity=lot.capacity,
-            occupied=lot.occupied,
-            available=lot.available,
-            updated_at=lot.updated_at,
+            id=lot_id,
+            name=name,
+            capacity=capacity,
+            occupied=occupied,
+            available=max(capacity - occupied, 0),
+            updated_at=updated_at,
         ),
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from .models import Lot, Tariff
@@ -52,6 +53,23 @@ def free_space(lot_id: int, *, now: datetime) -> Occupancy:
     if occupancy is None:
         raise RuntimeError(f"lot {lot_id} has no occupied space to free")
     return occupancy
+
+
+def occupy_spaces(counts: dict[int, int], *, now: datetime) -> None:
+    """Take many spaces in many lots at once (bulk loads such as the demo's simulated cars).
+
+    Call inside the transaction that inserts the vehicles. Raises
+    IntegrityError (the capacity check constraint) if a lot would overflow.
+    """
+    assert connection.in_atomic_block, "occupy_spaces must run in the caller's transaction"
+    items = [(lot_id, count) for lot_id, count in counts.items() if count]
+    for start in range(0, len(items), 500):
+        batch = items[start : start + 500]
+        Lot.objects.filter(pk__in=[lot_id for lot_id, _ in batch]).update(
+            occupied=F("occupied")
+            + Case(*(When(pk=lot_id, then=Value(count)) for lot_id, count in batch)),
+            updated_at=now,
+        )
 
 
 def check_capacity(lot_id: int, capacity: int) -> None:

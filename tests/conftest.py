@@ -18,11 +18,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.utils import timezone
 
 from admin_portal.roles import ensure_lot_owners_group
 from lots.services import LOT_OWNERS_GROUP, create_lot, make_lot_owner
 from parking.models import Direction, ParkingSession
-from parking.services import create_gate
+from parking.services import PlateRead, admit_vehicle, create_gate
 
 from . import fake_stripe as stripe_fake
 from .browser import browser, page, phone  # noqa: F401  (fixtures)
@@ -72,6 +73,13 @@ def make_owner(username: str, password: str):
     user = get_user_model().objects.create_user(username, password=password)
     make_lot_owner(user)
     return user
+
+
+@pytest.fixture
+def lot_owners_group(db):
+    """The "Lot owners" group (from a data migration, which transactional tests flush away)."""
+    if not Group.objects.filter(name=LOT_OWNERS_GROUP).exists():
+        ensure_lot_owners_group()
 
 
 @pytest.fixture
@@ -131,6 +139,13 @@ def make_gate(lot, direction, name=None):
     gate, token = create_gate(lot, name=name or f"{direction} 1", direction=direction)
     gate.token = token
     return gate
+
+
+def park_cars(lot, count: int) -> None:
+    """`count` cars admitted through an entry gate of `lot` (made for them), as gates do."""
+    gate = make_gate(lot, Direction.ENTRY, name="Parking helper")
+    for n in range(count):
+        admit_vehicle(gate, PlateRead(f"CAR{n:04d}", f"CAR-{n:04d}"), now=timezone.now())
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db.models import Count, F
 
 from lots.models import Lot
 from parking.models import Gate, GateEvent, ParkingSession, hash_token
@@ -155,11 +156,17 @@ def test_the_demo_loads_once(settings, db):
     again = run("seed_demo")
 
     assert (Lot.objects.count(), Gate.objects.count(), ParkingSession.objects.count()) == counts
-    assert counts[0] >= 3 and counts[1] == 2 * counts[0] and counts[2] >= 10
-    for lot in Lot.objects.all():
-        assert lot.occupied == lot.sessions.count()
+    gated_lots = Lot.objects.filter(gates__isnull=False).distinct().count()
+    assert gated_lots >= 3 and counts[1] == 2 * gated_lots and counts[2] >= 10
+    # The real lots of data/ for the map, with simulated cars, counted exactly.
+    assert Lot.objects.filter(owner__username="opendata").count() == 3481
+    mismatched = Lot.objects.annotate(cars=Count("sessions")).exclude(occupied=F("cars"))
+    assert not mismatched.exists()
+    assert Lot.objects.filter(occupied=F("capacity")).count() > 100  # some full
+    assert Lot.objects.filter(occupied__lt=F("capacity") / 2).count() > 1000  # many with room
+    assert "  Map          http://127.0.0.1:8000/" in first
     assert any("olg_demo_lot1_entry" in line for line in first)
-    for lot in Lot.objects.all():
+    for lot in Lot.objects.filter(gates__isnull=False).distinct():
         assert any(
             line.strip() == f"kiosk       http://127.0.0.1:8000/kiosk/{lot.pk}/" for line in first
         )

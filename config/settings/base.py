@@ -4,10 +4,12 @@ Every variable is documented in `.env.example`. The per-environment modules
 (`dev`, `test`, `production`) only change defaults; they never hard-code secrets.
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -141,7 +143,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # Leaflet as django-leaflet packages it (no CDN). Only its static files: as an
+    # installed app its admin module would import GeoDjango, which needs GDAL.
+    Path(importlib.util.find_spec("leaflet").origin).parent / "static",
+]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
@@ -194,6 +201,42 @@ KIOSK_TRUSTED_ADDRESSES = env.list("KIOSK_TRUSTED_ADDRESSES", default=[])
 
 # Where the simulator and printed demo URLs point by default.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Public map and nearby search -----------------------------------------------
+# The nearby search answers at most this many lots within this radius (and
+# callers may ask for less, never more).
+NEARBY_RADIUS_M = env.int("NEARBY_RADIUS_M", default=3000)
+NEARBY_LIMIT = env.int("NEARBY_LIMIT", default=15)
+# With none within the radius, the nearest lot is named if it is at most this far.
+NEARBY_NEAREST_MAX_M = env.int("NEARBY_NEAREST_MAX_M", default=100_000)
+# Where the map opens before it knows where the user is: Taipei Main Station.
+MAP_DEFAULT_LATITUDE = env.float("MAP_DEFAULT_LATITUDE", default=25.0478)
+MAP_DEFAULT_LONGITUDE = env.float("MAP_DEFAULT_LONGITUDE", default=121.5170)
+MAP_DEFAULT_PLACE_NAME = env.str("MAP_DEFAULT_PLACE_NAME", default="Taipei Main Station")
+MAP_DEFAULT_ZOOM = env.int("MAP_DEFAULT_ZOOM", default=15)
+# Raster tiles for the map; an empty URL shows the lots on a blank background.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+    "contributors",
+)
+MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
+# How often the map re-reads the vacancy of the lot a user has selected.
+MAP_VACANCY_REFRESH_SECONDS = env.int("MAP_VACANCY_REFRESH_SECONDS", default=5)
+# Typed addresses are geocoded only when a geocoder is configured: GEOCODER=nominatim
+# (with a user agent naming your site, as Nominatim's usage policy asks). Off by default.
+GEOCODER = env.str("GEOCODER", default="")
+GEOCODER_USER_AGENT = env.str("GEOCODER_USER_AGENT", default="")
+GEOCODER_DOMAIN = env.str("GEOCODER_DOMAIN", default="nominatim.openstreetmap.org")
+GEOCODER_SCHEME = env.str("GEOCODER_SCHEME", default="https")
+GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5.0)
+# Restrict geocoding to these ISO 3166-1 countries, e.g. "tw" (empty: anywhere).
+GEOCODER_COUNTRY_CODES = env.list("GEOCODER_COUNTRY_CODES", default=[])
+if GEOCODER not in ("", "nominatim"):
+    raise ImproperlyConfigured(f"GEOCODER must be empty or 'nominatim', not {GEOCODER!r}.")
+if GEOCODER and not GEOCODER_USER_AGENT:
+    raise ImproperlyConfigured("GEOCODER=nominatim needs GEOCODER_USER_AGENT (e.g. your site).")
 
 # Content Security Policy: our own scripts and styles only, no inline code.
 # Images may come from anywhere over http(s): vehicle photos live on the gate

@@ -6,7 +6,10 @@ from admin_portal import demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo (owner, lots, gates, parked cars) once, and print how to use it."
+    help = (
+        "Load the demo (owner, lots, gates, parked cars, and the real lots of data/ for the "
+        "map) once, and print how to use it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default=settings.SITE_URL, help="base URL to print")
@@ -17,11 +20,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("The demo has known passwords and tokens; it needs DEBUG on.")
-        demo_lots = demo.seed(timezone.now())
+        now = timezone.now()
+        demo_lots = demo.seed(now)
+        real_lots = demo.seed_open_data(now)
         base = options["url"].rstrip("/")
         out = self.stdout.write
         out("")
         out(self.style.SUCCESS("OpenLot demo is ready"))
+        out(f"  Map          {base}/")
+        out(f"               {real_lots:,} real lots, Taiwanese open data (simulated occupancy)")
         out(f"  API docs     {base}/api/docs")
         out(f"  Admin        {base}/admin/")
         out(f"               lot owner: {demo.OWNER[0]} / {demo.OWNER[1]}")

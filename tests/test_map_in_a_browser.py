@@ -1,0 +1,185 @@
+"""The map in a real Chromium: find lots near you, pick one, watch its vacancy change."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from admin_portal.demo import seed_open_data
+from lots.nearby import search_nearby
+from parking.models import Direction
+
+from .browser import screenshot
+from .conftest import make_gate, make_lot, park_cars
+from .test_nearby_api import HERE, at
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _offline_map(settings):
+    # No tile server in tests (never the network); vacancy re-read every second.
+    settings.MAP_TILE_URL = ""
+    settings.MAP_VACANCY_REFRESH_SECONDS = 1
+
+
+@pytest.fixture
+def lots_around_here(owner):
+    """20 lots 150 m apart going out from HERE, and one beyond 3 km; Lot 01 full, Lot 03 nearly."""
+    lots = [
+        make_lot(owner, name=f"Lot {n:02d}", address=f"{n} Station Rd", capacity=20,
+                 **at(150 * (n + 1), 37 * n))
+        for n in range(20)
+    ]  # fmt: skip
+    make_lot(owner, name="Far Away", **at(3500, 0))
+    for lot, cars in ((lots[1], 20), (lots[3], 17), (lots[4], 9)):
+        park_cars(lot, cars)
+    return lots
+
+
+def open_map(page, live_server, lat=HERE[0], lng=HERE[1]):
+    page.emulate_media(reduced_motion="reduce")  # no gliding: the map is still when looked at
+    page.goto(f"{live_server.url}/?lat={lat}&lng={lng}")
+    expect(page.locator(".leaflet-marker-icon.lot-marker")).to_have_count(15)
+
+
+def test_it_shows_the_15_nearest_lots_and_the_live_vacancy_of_the_one_clicked(
+    live_server, page, lots_around_here, gates
+):
+    problems = []  # script errors, failed loads and CSP violations end up on the console
+
+    def on_console(message):
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            problems.append(f"{message.text} {message.location['url']}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    open_map(page, live_server)
+
+    items = page.locator(".lot-list > li")
+    expect(items).to_have_count(15)
+    expect(items.locator(".lot-name")).to_have_text([f"Lot {n:02d}" for n in range(15)])
+    expect(items.first.locator(".lot-distance")).to_have_text("150 m")
+    # Colour by how full, and in words.
+    expect(items.nth(1)).to_have_class(re.compile(r"\blot--full\b"))
+    expect(items.nth(1).locator(".lot-vacancy")).to_have_text("Full: 0 of 20 spaces free")
+    expect(items.nth(3)).to_have_class(re.compile(r"\blot--few\b"))
+    expect(items.nth(4)).to_have_class(re.compile(r"\blot--plenty\b"))
+    expect(page.locator(".lot-marker.lot--full")).to_have_count(1)
+    expect(page.locator(".lot-marker.lot--few")).to_have_count(1)
+    expect(page.locator("#results-summary")).to_have_text("15 parking lots within 3 km")
+
+    items.nth(2).locator(".lot-link").click()
+
+    expect(items.nth(2)).to_have_class(re.compile(r"\bis-selected\b"))
+    expect(page.locator(".lot-marker.is-selected")).to_have_count(1)
+    popup = page.locator(".leaflet-popup .lot-popup")
+    expect(popup.locator(".lot-popup-name")).to_have_text("Lot 02")
+    expect(popup.locator(".lot-popup-vacancy")).to_have_text("20 of 20 spaces free")
+    expect(popup.locator(".lot-popup-reading")).to_have_text(re.compile(r"^Checked at \d"))
+    expect(popup.locator("a.lot-popup-kiosk")).to_have_attribute(
+        "href", f"/kiosk/{lots_around_here[2].pk}/"
+    )
+
+    # A car drives in through the gate; the open popup follows.
+    gate = make_gate(lots_around_here[2], Direction.ENTRY)
+    assert gates.enter(gate, "ABC-1234").status_code == 201
+
+    expect(popup.locator(".lot-popup-vacancy")).to_have_text("19 of 20 spaces free")
+    expect(items.nth(2).locator(".lot-vacancy")).to_have_text("19 of 20 spaces free")
+    expect(page.locator("#map-status")).to_have_text("Lot 02: 19 of 20 spaces free")
+    screenshot(page, "map")
+    assert problems == []
+
+
+def test_clicking_a_marker_selects_the_lot_in_the_list(live_server, page, lots_around_here):
+    open_map(page, live_server)
+
+    page.locator(".leaflet-marker-icon.lot-marker", has_text="20").first.click()
+
+    expect(page.locator(".lot-list > li.is-selected")).to_have_count(1)
+    expect(page.locator(".lot-list > li.is-selected .lot-link")).to_have_attribute(
+        "aria-current", "true"
+    )
+    expect(page.locator(".lot-popup-vacancy")).to_have_text("20 of 20 spaces free")
+
+
+def test_the_list_works_with_the_keyboard(live_server, page, lots_around_here):
+    open_map(page, live_server)
+    links = page.locator(".lot-list .lot-link")
+
+    links.first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(links.nth(2)).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".lot-list > li").nth(2)).to_have_class(re.compile(r"\bis-selected\b"))
+    expect(page.locator(".lot-popup-name")).to_have_text("Lot 02")
+
+
+def test_a_click_on_the_map_searches_there(live_server, page, lots_around_here, owner):
+    make_lot(owner, name="Across the river", **at(20_000, 270))
+    open_map(page, live_server)
+
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + 8, box["y"] + box["height"] / 2)  # west edge of the map
+
+    expect(page).to_have_url(re.compile(r"\?lat=25\.04\d+&lng=121\.5\d+$"))
+    expect(page.locator(".lot-list > li").first).to_be_visible()
+    expect(page.locator("#map-status")).to_have_text(re.compile(r"parking lots? within 3 km"))
+
+
+def test_far_from_every_lot_it_names_the_nearest(live_server, page, lots_around_here):
+    page.goto(f"{live_server.url}/?lat=24.80&lng=120.97")  # Hsinchu
+
+    expect(page.locator("#results-summary")).to_have_text(
+        re.compile(r"^No parking lot within 3 km\. The nearest is Lot \d\d, \d+ km away\.$")
+    )
+    expect(page.locator(".leaflet-marker-icon.lot-marker")).to_have_count(1)
+
+
+def test_the_browsers_location_is_used_when_allowed(live_server, browser, lots_around_here):
+    context = browser.new_context(
+        geolocation={"latitude": HERE[0], "longitude": HERE[1]},
+        permissions=["geolocation"],
+        locale="en-US",
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(f"{live_server.url}/")
+
+        expect(page).to_have_url(re.compile(r"\?lat=25\.0478\d*&lng=121\.517\d*$"))
+        expect(page.locator(".lot-list > li .lot-name").first).to_have_text("Lot 00")
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_map_sits_above_the_list(live_server, phone, lots_around_here):
+    open_map(phone, live_server)
+
+    map_box = phone.locator("#map").bounding_box()
+    list_box = phone.locator(".lot-list").bounding_box()
+    assert map_box["width"] == pytest.approx(390, abs=1)
+    assert map_box["y"] + map_box["height"] <= list_box["y"]
+    screenshot(phone, "map-phone")
+
+
+def test_the_demo_shows_the_real_lots_around_taipei_main_station(
+    live_server, page, lot_owners_group
+):
+    seed_open_data(timezone.now())
+    expected = [lot.name for lot in search_nearby(*HERE).lots]
+
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{live_server.url}/")
+
+    expect(page.locator(".leaflet-marker-icon.lot-marker")).to_have_count(15)
+    expect(page.locator("#results-summary")).to_have_text("15 parking lots within 3 km")
+    expect(page.locator(".lot-list .lot-name")).to_have_text(expected)
+    expect(page.locator(".results-place")).to_have_text("Near Taipei Main Station")
+    page.locator(".lot-list .lot-link").nth(1).click()
+    expect(page.locator(".lot-popup-reading")).to_have_text(re.compile(r"^Checked at \d"))
+    screenshot(page, "map-taipei")
