@@ -50,7 +50,7 @@ serve: $(VENV)/.installed .secret_key
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run
 
 test: lint test-sqlite test-postgres
 
