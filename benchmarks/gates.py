@@ -91,11 +91,13 @@ def parse_wrk(output: str) -> dict:
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     failures = re.search(r"GATE_FAILURES (\d+)", output)
+    samples = "\n".join(re.findall(r"^GATE_FAILURE .*$", output, re.M)[:10])
     return {
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "requests": requests,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "gate_failures": int(failures.group(1)) if failures else None,
+        "failure_samples": samples,
         "p50_ms": latency("50"),
         "p90_ms": latency("90"),
         "p99_ms": latency("99"),
@@ -183,6 +185,9 @@ def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) 
         gates = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
                     threads=args.connections, seconds=args.seconds,
                     args=[str(lots), str(run)])  # fmt: skip
+        failed = (gates["gate_failures"] or 0) + gates["non_2xx"]
+        if failed:
+            raise SystemExit(f"[{path}] {failed} gate calls failed:\n{gates['failure_samples']}")
         ratio = gates["requests_per_second"] / bare["requests_per_second"]
         print(f"[{path}] gate calls: {gates['requests_per_second']:.0f} req/s "
               f"= {ratio:.2f} x bare", flush=True)  # fmt: skip
@@ -193,6 +198,8 @@ def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) 
             )
             print(f"[{path}] constant {args.rate}/s: p50 {steady['p50_ms']} ms, "
                   f"p99 {steady['p99_ms']} ms", flush=True)  # fmt: skip
+            if steady["failures"]:
+                raise SystemExit(f"[{path}] {steady['failures']} calls failed at a constant rate")
             result["constant_rate"] = steady
     return result
 
@@ -216,7 +223,7 @@ def main() -> int:
     wrk_bin = ensure_apt("wrk")
     ensure_pip("locust", "locust>=2.20")
     env = server_env(args.database_url, LOG_LEVEL="WARNING")
-    subprocess.run([PYTHON, "scripts/ensure_database.py"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, "scripts/ensure_database.py", "--fresh"], cwd=ROOT, env=env, check=True)
     manage(env, "migrate", "--noinput", "-v0")
     lots = args.connections
     manage(env, "shell", "-c", f"from benchmarks.gates import seed; seed({lots})")

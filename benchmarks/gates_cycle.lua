@@ -1,5 +1,7 @@
 -- wrk script: each wrk thread is one gate pair on its own lot (one connection),
 -- driving entry -> exit cycles with fresh plates. Tokens follow benchmarks/gates.py.
+-- The next call is chosen when an answer arrives (wrk may build a request it
+-- never sends), so an exit always follows its own entry.
 local next_id = 0
 local threads = {}
 
@@ -13,7 +15,8 @@ function init(args)
   lots = tonumber(args[1] or "32")
   lot = (id % lots) + 1
   run = args[2] or "0"
-  counter = 0
+  car = 1
+  leaving = false
   failures = 0
   entry_headers = {["Authorization"] = "Bearer bench_lot" .. lot .. "_entry",
                    ["Content-Type"] = "application/json"}
@@ -22,20 +25,24 @@ function init(args)
 end
 
 function request()
-  counter = counter + 1
-  local n = math.floor((counter + 1) / 2)
-  local plate = string.format("W%s%02d%05d", run, id, n)
-  local body = '{"plate":"' .. plate .. '"}'
-  if counter % 2 == 1 then
-    return wrk.format("POST", "/api/gates/entry", entry_headers, body)
+  local body = string.format('{"plate":"W%s%02d%05d"}', run, id, car)
+  if leaving then
+    return wrk.format("POST", "/api/gates/exit", exit_headers, body)
   end
-  return wrk.format("POST", "/api/gates/exit", exit_headers, body)
+  return wrk.format("POST", "/api/gates/entry", entry_headers, body)
 end
 
 function response(status, headers, body)
   if status ~= 200 and status ~= 201 then
     failures = failures + 1
+    if failures <= 3 then
+      io.write(string.format("GATE_FAILURE %d %s\n", status, body))
+    end
   end
+  if leaving then
+    car = car + 1
+  end
+  leaving = not leaving
 end
 
 function done(summary, latency, requests)

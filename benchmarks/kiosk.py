@@ -178,7 +178,9 @@ def main() -> int:
     results = {}
     for name, url in databases.items():
         env = server_env(url, LOG_LEVEL="WARNING", KIOSK_SEARCH_RATE_LIMITS="1000000/60")
-        subprocess.run([PYTHON, "scripts/ensure_database.py"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [PYTHON, "scripts/ensure_database.py", "--fresh"], cwd=ROOT, env=env, check=True
+        )
         manage(env, "migrate", "--noinput", "-v0")
         lot_id = in_django(env, f"from benchmarks.kiosk import seed; print(seed({VEHICLES}))")
         service = in_django(

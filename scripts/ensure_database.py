@@ -1,4 +1,8 @@
-"""Create the PostgreSQL database DATABASE_URL names, if it does not exist yet."""
+"""Create the PostgreSQL database DATABASE_URL names, if it does not exist yet.
+
+`--fresh` drops it first (benchmarks start from an empty database, so a
+function or index left by an older migration can never skew a measurement).
+"""
 
 import os
 import sys
@@ -15,6 +19,10 @@ def main() -> int:
     name = urlsplit(url).path.lstrip("/")
     server = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(server, autocommit=True, connect_timeout=5) as conn:
+        if "--fresh" in sys.argv[1:]:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             print(f"Created database {name}")
