@@ -89,3 +89,10 @@ def test_secrets_can_come_from_files(tmp_path):
         check=False,
     )
     assert result.stdout.strip().endswith("s" * 60), result.stderr
+
+
+def test_images_may_come_from_us_the_tile_server_and_https_cameras_only(client, db):
+    policy = client.get("/api/docs")["Content-Security-Policy"]
+    img_src = next(part for part in policy.split(";") if part.strip().startswith("img-src"))
+
+    assert img_src.split()[1:] == ["'self'", "data:", "https://tile.openstreetmap.org", "https:"]

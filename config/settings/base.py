@@ -6,6 +6,7 @@ Every variable is documented in `.env.example`. The per-environment modules
 
 import importlib.util
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -238,15 +239,28 @@ if GEOCODER not in ("", "nominatim"):
 if GEOCODER and not GEOCODER_USER_AGENT:
     raise ImproperlyConfigured("GEOCODER=nominatim needs GEOCODER_USER_AGENT (e.g. your site).")
 
+
+def _origin(url: str) -> list[str]:
+    """scheme://host[:port] of a URL template such as the tile server's, for the CSP."""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
 # Content Security Policy: our own scripts and styles only, no inline code.
-# Images may come from anywhere over http(s): vehicle photos live on the gate
-# cameras' own hosts, and map tiles on the tile server.
+# Images: ours, the tile server's, and vehicle photos, which gate cameras host
+# themselves: CSP_PHOTO_SOURCES says where (any https host by default; list the
+# cameras' origins, e.g. http://10.1.2.3, to allow plain-HTTP cameras).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", "https:", "http:"],
+        "img-src": [
+            SELF,
+            "data:",
+            *_origin(MAP_TILE_URL),
+            *env.list("CSP_PHOTO_SOURCES", default=["https:"]),
+        ],
         "connect-src": [SELF],
         "font-src": [SELF],
         "object-src": [NONE],
