@@ -24,7 +24,14 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from parking.models import ParkingSession
-from parking.services import SessionState, SessionStatus, exit_window, grant_exit, session_status
+from parking.services import (
+    SessionState,
+    SessionStatus,
+    exit_window,
+    grant_exit,
+    lock_parked_session,
+    session_status,
+)
 
 from .invoices import NO_INVOICE, Invoice
 from .models import EventOutcome, Payment, PaymentStatus, ProviderEvent
@@ -59,17 +66,6 @@ class PaymentRefused(Exception):
 def new_receipt_number(paid_at: datetime) -> str:
     # Date for people, 40 random bits for uniqueness (a unique constraint backs it).
     return f"{paid_at:%Y%m%d}-{secrets.token_hex(5).upper()}"
-
-
-def _lock_session(session_id: uuid.UUID | None) -> ParkingSession | None:
-    if session_id is None:
-        return None
-    return (
-        ParkingSession.objects.select_for_update(of=("self",))
-        .select_related("lot__tariff")
-        .filter(pk=session_id)
-        .first()
-    )
 
 
 # --- Quotes ---------------------------------------------------------------
@@ -193,7 +189,7 @@ def _pending_or_new_payment(
     session_id: uuid.UUID, provider: PaymentProvider, invoice: Invoice, now: datetime
 ) -> tuple[Payment, bool]:
     with transaction.atomic():
-        session = _lock_session(session_id)
+        session = lock_parked_session(session_id)
         if session is None:
             raise PaymentRefused("session_not_found", _("This vehicle is not parked here."))
         status = session_status(session, now)
@@ -315,7 +311,7 @@ def record_report(
     """
     session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
     with transaction.atomic():
-        _lock_session(session_id)
+        lock_parked_session(session_id)
         payment = (
             Payment.objects.select_for_update(of=("self",)).select_related("lot").get(pk=payment_id)
         )
@@ -404,7 +400,7 @@ def confirm_payment(payment_id: uuid.UUID, *, paid_at: datetime, now: datetime) 
     """
     session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
     with transaction.atomic():
-        _lock_session(session_id)
+        lock_parked_session(session_id)
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status != PaymentStatus.SUCCEEDED:
             _confirm_locked(payment, paid_at=paid_at, now=now)
@@ -524,7 +520,7 @@ def _remember_event(
 @transaction.atomic
 def record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payment:
     """Money taken by hand (cash at the booth): a `manual` payment of the amount due, and exit."""
-    session = _lock_session(session_id)
+    session = lock_parked_session(session_id)
     if session is None:
         raise PaymentRefused("session_not_found", _("This vehicle is no longer parked here."))
     status = session_status(session, now)
