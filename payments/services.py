@@ -390,23 +390,6 @@ def _confirm_locked(payment: Payment, *, paid_at: datetime, now: datetime) -> No
         grant_exit(payment.session_id, payment.exit_allowed_until, now=now)
 
 
-def confirm_payment(payment_id: uuid.UUID, *, paid_at: datetime, now: datetime) -> Payment:
-    """Record that the money was taken, and let the vehicle out for the exit window.
-
-    Idempotent: confirming a succeeded payment again changes nothing. A payment
-    marked failed, canceled or expired here but paid at the provider is still
-    confirmed: the driver's money was taken. If the vehicle has left, the
-    payment stands as a financial record and nothing else changes.
-    """
-    session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
-    with transaction.atomic():
-        lock_parked_session(session_id)
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status != PaymentStatus.SUCCEEDED:
-            _confirm_locked(payment, paid_at=paid_at, now=now)
-    return payment
-
-
 # --- The driver comes back; notifications arrive --------------------------
 
 
