@@ -37,6 +37,7 @@ from .invoices import NO_INVOICE, Invoice
 from .models import EventOutcome, Payment, PaymentStatus, ProviderEvent
 from .providers import UnknownProvider, get_provider
 from .providers.base import (
+    CHECKOUT_LIFETIME,
     CheckoutUrls,
     Notification,
     PaymentProvider,
@@ -311,11 +312,11 @@ def record_report(
     """
     session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
     with transaction.atomic():
-        lock_parked_session(session_id)
+        session = lock_parked_session(session_id)
         payment = (
             Payment.objects.select_for_update(of=("self",)).select_related("lot").get(pk=payment_id)
         )
-        outcome = _apply_report(payment, report, now, closed_as, reason)
+        outcome = _apply_report(payment, session, report, now, closed_as, reason)
         if notification is not None:
             ProviderEvent.objects.create(
                 provider=provider_id,
@@ -328,13 +329,13 @@ def record_report(
     return payment, outcome
 
 
-def _apply_report(payment, report, now, closed_as, reason) -> EventOutcome:
+def _apply_report(payment, session, report, now, closed_as, reason) -> EventOutcome:
     if report.state == ProviderState.PAID:
         if payment.status == PaymentStatus.SUCCEEDED:
             return EventOutcome.NO_CHANGE
         if (report.amount, report.currency) != (payment.amount, payment.currency):
             return _amount_mismatch(payment, report, now)
-        _confirm_locked(payment, paid_at=now, now=now)
+        _confirm_locked(payment, session, paid_at=when_paid(payment, report, now), now=now)
         return EventOutcome.CONFIRMED
     if report.state == ProviderState.OPEN or payment.status != PaymentStatus.PENDING:
         return EventOutcome.NO_CHANGE
@@ -365,8 +366,24 @@ def _amount_mismatch(payment, report, now) -> EventOutcome:
     return EventOutcome.AMOUNT_MISMATCH
 
 
-def _confirm_locked(payment: Payment, *, paid_at: datetime, now: datetime) -> None:
-    """Mark a locked payment succeeded and let its vehicle out for the exit window."""
+def when_paid(payment: Payment, report: PaymentReport, now: datetime) -> datetime:
+    """When the driver paid, as far as OpenLot can tell: `paid_at`, where the exit window starts.
+
+    The platform's own time of payment when it reports one (Stripe: the
+    charge; the sandbox: the press of Pay), else now, when OpenLot hears of
+    it; but never later than the checkout's end of life (created_at +
+    CHECKOUT_LIFETIME), since a checkout cannot be paid after it expires. A
+    notification that arrives hours late (a retried webhook, a driver back
+    after lunch) therefore never opens the exit for hours nobody paid for.
+    """
+    latest = min(now, payment.created_at + CHECKOUT_LIFETIME)
+    return max(payment.created_at, min(report.paid_at or latest, latest))
+
+
+def _confirm_locked(
+    payment: Payment, session: ParkingSession | None, *, paid_at: datetime, now: datetime
+) -> None:
+    """Mark a locked payment succeeded and let its (locked) vehicle out for the exit window."""
     if (
         payment.session_id
         and Payment.objects.filter(
@@ -386,8 +403,13 @@ def _confirm_locked(payment: Payment, *, paid_at: datetime, now: datetime) -> No
     payment.receipt_number = new_receipt_number(paid_at)
     payment.failure_reason = ""
     payment.save()
-    if payment.session_id:
-        grant_exit(payment.session_id, payment.exit_allowed_until, now=now)
+    # A payment confirmed late may grant less than the vehicle already has
+    # (cash taken meanwhile): a grant is only ever extended, never shortened.
+    if session is not None and (
+        session.exit_allowed_until is None
+        or session.exit_allowed_until < payment.exit_allowed_until
+    ):
+        grant_exit(session.pk, payment.exit_allowed_until, now=now)
 
 
 # --- The driver comes back; notifications arrive --------------------------

@@ -6,7 +6,9 @@ response parsing and errors all run. It implements, per Stripe's API reference:
 
 - `POST /v1/checkout/sessions` (form-encoded; `Idempotency-Key` replays the
   first response for the same key),
-- `GET /v1/checkout/sessions/{id}` (with `expand[]=payment_intent`),
+- `GET /v1/checkout/sessions/{id}` (with `expand[]=payment_intent` and
+  `expand[]=payment_intent.latest_charge`: the PaymentIntent's `created` and its
+  latest Charge's `created`, Unix seconds, say when the driver paid),
 - `POST /v1/checkout/sessions/{id}/expire` (only an open session; else 400).
 
 Tests move a session through its life the way Stripe would (`pay`, `process`,
@@ -62,6 +64,7 @@ class FakeStripe:
         self.lock = threading.Lock()
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
+        self.charges: dict[str, dict] = {}
         self.idempotent: dict[str, tuple[int, dict]] = {}
         self.requests: list[dict] = []  # method, path, idempotency_key, params
         self.down = False  # answer every call with a 500 (Stripe unreachable)
@@ -177,6 +180,7 @@ class FakeStripe:
             "metadata": params.get("metadata", {}),
             "mode": params.get("mode"),
             "payment_intent": None,
+            "payment_method_types": params.get("payment_method_types", ["card"]),
             "payment_status": "unpaid",
             "status": "open",
             "success_url": params.get("success_url"),
@@ -188,21 +192,43 @@ class FakeStripe:
     def _view(self, session: dict, expand: list[str]) -> dict:
         view = dict(session)
         intent_id = session["payment_intent"]
-        if intent_id and "payment_intent" in expand:
-            view["payment_intent"] = dict(self.intents[intent_id])
+        # Expanding a nested field expands its parents too, as Stripe does.
+        if intent_id and any(path.split(".")[0] == "payment_intent" for path in expand):
+            intent = view["payment_intent"] = dict(self.intents[intent_id])
+            charge_id = intent["latest_charge"]
+            if charge_id and "payment_intent.latest_charge" in expand:
+                intent["latest_charge"] = dict(self.charges[charge_id])
         return view
 
     # --- what happens on Stripe's side ------------------------------------
 
     def _intent(self, session_id: str, status: str, error: str | None = None) -> dict:
+        """The session's PaymentIntent in `status`, and its charge; both made at the first
+        attempt to pay (their `created` is when the driver submitted the payment)."""
         with self.lock:
             session = self.sessions[session_id]
+            now = int(time.time())
             intent_id = session["payment_intent"] or f"pi_{secrets.token_hex(12)}"
+            intent = self.intents.get(intent_id) or {"created": now, "latest_charge": None}
+            charge_id = intent["latest_charge"] or f"ch_{secrets.token_hex(12)}"
+            charge = self.charges.get(charge_id) or {"created": now}
+            self.charges[charge_id] = {
+                "id": charge_id,
+                "object": "charge",
+                "amount": session["amount_total"],
+                "currency": session["currency"],
+                "created": charge["created"],
+                "paid": status == "succeeded",
+                "payment_intent": intent_id,
+                "status": {"succeeded": "succeeded", "processing": "pending"}.get(status, "failed"),
+            }
             self.intents[intent_id] = {
                 "id": intent_id,
                 "object": "payment_intent",
                 "amount": session["amount_total"],
                 "currency": session["currency"],
+                "created": intent["created"],
+                "latest_charge": charge_id,
                 "status": status,
                 "metadata": dict(session["metadata"]),
                 "last_payment_error": {"message": error, "type": "card_error"} if error else None,

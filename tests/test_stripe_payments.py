@@ -54,6 +54,8 @@ def test_a_payment_opens_a_checkout_session_for_the_amount_due(client, parked, f
     assert create["key"] == f"openlot-payment-{body['payment_id']}"
     params = create["params"]
     assert params["mode"] == "payment"
+    # Only methods that settle while the driver waits (cards, with Apple Pay and Google Pay).
+    assert params["payment_method_types"] == ["card"]
     assert params["line_items"][0]["price_data"]["currency"] == "twd"
     assert params["line_items"][0]["price_data"]["unit_amount"] == "3000"
     assert params["metadata"]["payment_id"] == body["payment_id"]
