@@ -13,6 +13,7 @@ from pending to succeeded, failed, canceled or expired.
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -166,7 +167,9 @@ def _replace_reason(pending: Payment, provider_id: str, status: SessionStatus, n
         return _("Nothing is due any more.")  # e.g. paid in cash at the booth meanwhile
     if pending.provider != provider_id:
         return _("Replaced by a payment with another platform.")
-    if quote_is_stale(pending, now):
+    # A quote for another period (one paid since, in cash say, whose exit
+    # window has run out) must never be paid again.
+    if quote_is_stale(pending, now) or pending.billing_from != status.billing_from:
         return _("Replaced by a new quote.")
     return None
 
@@ -522,9 +525,30 @@ def _remember_event(
 # --- Payments taken by hand -----------------------------------------------
 
 
-@transaction.atomic
-def record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payment:
-    """Money taken by hand (cash at the booth): a `manual` payment of the amount due, and exit."""
+def record_manual_payment(
+    session_id: uuid.UUID,
+    *,
+    by,
+    now: datetime,
+    on_recorded: Callable[[Payment], None] | None = None,
+) -> Payment:
+    """Money taken by hand (cash at the booth): a `manual` payment of the amount due, and exit.
+
+    The payment and the exit grant are one transaction; `on_recorded(payment)`
+    runs inside it (the admin writes its log there). Once it is committed, the
+    vehicle's pending online payments are closed (close_pending_payments), so
+    the driver cannot pay twice. Call it outside any transaction: platforms are
+    never called under a lock.
+    """
+    with transaction.atomic():
+        payment = _record_manual_payment(session_id, by=by, now=now)
+        if on_recorded is not None:
+            on_recorded(payment)
+    close_pending_payments(session_id, reason=_("Paid at the booth instead."), now=now)
+    return payment
+
+
+def _record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payment:
     session = lock_parked_session(session_id)
     if session is None:
         raise PaymentRefused("session_not_found", _("This vehicle is no longer parked here."))
@@ -550,3 +574,39 @@ def record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Paymen
     )
     grant_exit(session.pk, payment.exit_allowed_until, now=now)
     return payment
+
+
+def close_pending_payments(session_id: uuid.UUID, *, reason, now: datetime) -> list[Payment]:
+    """Close the vehicle's pending online payments, at their platforms first, as replaced ones.
+
+    For a vehicle paid another way. A checkout that turns out paid is confirmed
+    (both payments stand; staff refund one). Returns the payments still
+    pending: their platform could not be reached or is still processing; such
+    a payment is closed at the vehicle's next payment request, and if it is
+    paid meanwhile it stands as well. Call it outside any transaction.
+    """
+    left_open = []
+    pending = Payment.objects.select_related("lot").filter(
+        session_id=session_id, status=PaymentStatus.PENDING
+    )
+    for payment in pending:
+        try:
+            _close_replaced(payment, reason, now=now)
+        except PaymentRefused:
+            logger.warning("payment %s could not be closed at %s", payment.pk, payment.provider)
+            left_open.append(payment)
+    return left_open
+
+
+def payments_alongside(payment: Payment) -> tuple[list[Payment], list[Payment]]:
+    """The vehicle's other payments: (still pending, also succeeded for the same period).
+
+    After cash at the booth: a pending one may still be paid online, one that
+    succeeded paid the same period twice; either way staff may have money to
+    give back.
+    """
+    others = Payment.objects.filter(session_id=payment.session_id).exclude(pk=payment.pk)
+    return (
+        list(others.filter(status=PaymentStatus.PENDING)),
+        list(others.filter(status=PaymentStatus.SUCCEEDED, billing_from=payment.billing_from)),
+    )

@@ -159,15 +159,3 @@ def test_an_unknown_payment_is_not_found(client, db):
     response = client.get(f"/api/payments/{uuid.uuid4()}")
 
     assert (response.status_code, response.json()["code"]) == (404, "payment_not_found")
-
-
-def test_a_pending_payment_is_closed_once_the_car_is_paid_another_way(client, parked, owner, clock):
-    pending = start_payment(client, parked).json()
-    record_manual_payment(parked.pk, by=owner, now=clock.now())  # cash at the booth
-
-    response = start_payment(client, parked)
-
-    assert (response.status_code, response.json()["code"]) == (409, "nothing_due")
-    closed = Payment.objects.get(pk=pending["payment_id"])
-    assert (closed.status, closed.failure_reason) == ("expired", "Nothing is due any more.")
-    assert SandboxCheckout.objects.get(payment_id=closed.pk).status == "canceled"
