@@ -10,6 +10,8 @@ recorded in one transaction by `record_report`, the one place a payment moves
 from pending to succeeded, failed, canceled or expired.
 """
 
+import contextlib
+import copy
 import logging
 import secrets
 import uuid
@@ -228,8 +230,12 @@ def _pending_or_new_payment(
         return payment, True
 
 
-def _close_replaced(payment: Payment, reason, *, now: datetime) -> None:
-    """Close a pending payment that must not be paid any more, at its provider first."""
+def _close_replaced(payment: Payment, reason, *, now: datetime) -> Payment:
+    """Close a pending payment that must not be paid any more, at its provider first.
+
+    Returns it as it is then: still pending if a concurrent request stored its
+    checkout while we were closing (the caller asks again).
+    """
     try:
         provider = get_provider(payment.provider)
     except UnknownProvider:
@@ -245,37 +251,68 @@ def _close_replaced(payment: Payment, reason, *, now: datetime) -> None:
             "payment_in_progress",
             _("A payment for this vehicle is still being processed. Please try again shortly."),
         )
-    record_report(
+    return record_report(
         payment.pk,
         report,
         now=now,
         closed_as=PaymentStatus.EXPIRED,
         reason=reason,
-    )
+        reference=payment.provider_reference,
+    )[0]
 
 
 def _open_checkout(
     payment: Payment, provider: PaymentProvider, urls: CheckoutUrls, now: datetime
 ) -> Payment:
+    """Open the pending payment's checkout and store it; the payment as it is then.
+
+    A provider error leaves the payment pending: the checkout may have been
+    opened all the same (an answer lost on the way, or Stripe's 409 for a
+    concurrent request with the same idempotency key), and as long as the
+    payment is pending the one-pending rule keeps a second payment from being
+    made beside it. Asking again opens the same checkout (`start` is
+    idempotent); a stale quote closes it at its provider.
+    """
     try:
         checkout = provider.start(payment, urls)
     except ProviderError:
-        # Only a payment whose checkout was never opened fails here; the driver
-        # never saw a page to pay on, so nothing can have been charged.
-        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING, redirect_url="").update(
-            status=PaymentStatus.FAILED,
-            failure_reason=str(_("The payment platform did not answer.")),
-            updated_at=now,
-        )
+        payment.refresh_from_db()
+        if payment.redirect_url:  # a concurrent request opened and stored it meanwhile
+            return payment
         raise PaymentRefused(
             "provider_unavailable",
             _("The payment platform did not answer. Nothing was charged; please try again."),
         ) from None
-    Payment.objects.filter(pk=payment.pk, redirect_url="").update(
+    stored = Payment.objects.filter(
+        pk=payment.pk, status=PaymentStatus.PENDING, redirect_url=""
+    ).update(
         provider_reference=checkout.reference, redirect_url=checkout.redirect_url, updated_at=now
     )
     payment.refresh_from_db()
+    if not stored and not payment.redirect_url:
+        # Closed meanwhile (a concurrent request replaced it) before its
+        # checkout was stored: nobody will be sent there; make sure nobody can pay it.
+        _close_unsent_checkout(payment, provider, checkout)
+        raise PaymentRefused(
+            "payment_in_progress",
+            _("Another payment for this vehicle is being made. Please try again."),
+        )
     return payment
+
+
+def _close_unsent_checkout(payment: Payment, provider: PaymentProvider, checkout) -> None:
+    payment = copy.copy(payment)
+    payment.provider_reference = checkout.reference
+    try:
+        report = provider.cancel(payment)
+    except ProviderError:
+        report = None
+    if report is None or report.state in (ProviderState.OPEN, ProviderState.PAID):
+        # Its page address went to nobody, so it should expire unpaid; staff can check.
+        logger.error(
+            "%s checkout %s of closed payment %s could not be closed (%s)",
+            provider.id, checkout.reference, payment.pk, report and report.state,
+        )  # fmt: skip
 
 
 # --- Recording what a provider says --------------------------------------
@@ -302,6 +339,7 @@ def record_report(
     provider_id: str = "",
     closed_as: PaymentStatus | None = None,
     reason=None,
+    reference: str | None = None,
 ) -> tuple[Payment, EventOutcome]:
     """Apply a provider's report to a payment, in one transaction (IntegrityError: a replay).
 
@@ -311,7 +349,11 @@ def record_report(
     `notification`, its ProviderEvent row is written in the same transaction,
     so the same event delivered twice, even at once, acts once. When we closed
     the checkout ourselves (a CANCELED report), `closed_as` and `reason` say
-    why: the driver canceled, or a new quote replaced it.
+    why: the driver canceled, or a new quote replaced it. `reference` is the
+    checkout the report is about when the caller read it from the payment: if
+    the payment has another one by now (a concurrent request stored it), a
+    report that would close the payment is not applied, since that checkout
+    was never asked about.
     """
     session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
     with transaction.atomic():
@@ -319,7 +361,14 @@ def record_report(
         payment = (
             Payment.objects.select_for_update(of=("self",)).select_related("lot").get(pk=payment_id)
         )
-        outcome = _apply_report(payment, session, report, now, closed_as, reason)
+        if (
+            reference is not None
+            and payment.provider_reference != reference
+            and report.state != ProviderState.PAID
+        ):
+            outcome = EventOutcome.NO_CHANGE
+        else:
+            outcome = _apply_report(payment, session, report, now, closed_as, reason)
         if notification is not None:
             ProviderEvent.objects.create(
                 provider=provider_id,
@@ -590,9 +639,10 @@ def close_pending_payments(session_id: uuid.UUID, *, reason, now: datetime) -> l
         session_id=session_id, status=PaymentStatus.PENDING
     )
     for payment in pending:
-        try:
-            _close_replaced(payment, reason, now=now)
-        except PaymentRefused:
+        # PaymentRefused: the platform could not close it (or is still processing).
+        with contextlib.suppress(PaymentRefused):
+            payment = _close_replaced(payment, reason, now=now)
+        if payment.status == PaymentStatus.PENDING:
             logger.warning("payment %s could not be closed at %s", payment.pk, payment.provider)
             left_open.append(payment)
     return left_open

@@ -5,7 +5,10 @@ talks to it over HTTP, so the SDK's own request encoding, idempotency header,
 response parsing and errors all run. It implements, per Stripe's API reference:
 
 - `POST /v1/checkout/sessions` (form-encoded; `Idempotency-Key` replays the
-  first response for the same key),
+  first response for the same key, and a request with a key whose first
+  request is still in flight gets 409 `idempotency_key_in_use`, "the request
+  conflicts with another request (perhaps due to using the same idempotent
+  key)", as Stripe's error reference says),
 - `GET /v1/checkout/sessions/{id}` (with `expand[]=payment_intent` and
   `expand[]=payment_intent.latest_charge`: the PaymentIntent's `created` and its
   latest Charge's `created`, Unix seconds, say when the driver paid),
@@ -66,7 +69,8 @@ class FakeStripe:
         self.intents: dict[str, dict] = {}
         self.charges: dict[str, dict] = {}
         self.idempotent: dict[str, tuple[int, dict]] = {}
-        self.requests: list[dict] = []  # method, path, idempotency_key, params
+        self.in_flight: set[str] = set()  # idempotency keys of requests being answered
+        self.requests: list[dict] = []  # method, path, key, params; status once answered
         self.down = False  # answer every call with a 500 (Stripe unreachable)
         self.on_request = None  # called (method, path) before each answer, in the server's thread
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -123,20 +127,43 @@ class FakeStripe:
         return Handler
 
     def handle(self, method, path, params, idempotency_key):
-        if self.on_request is not None:
-            self.on_request(method, path)
+        key = idempotency_key if method == "POST" else None
+        request = {"method": method, "path": path, "key": idempotency_key, "params": params}
         with self.lock:
-            self.requests.append(
-                {"method": method, "path": path, "key": idempotency_key, "params": params}
+            self.requests.append(request)
+            # Stripe answers 409 while another request with the same key is in flight.
+            conflict = key is not None and key in self.in_flight
+            if key is not None and not conflict:
+                self.in_flight.add(key)
+        try:
+            # Stripe at work on the request (tests slow it or act meanwhile through this).
+            if self.on_request is not None:
+                self.on_request(method, path)
+            with self.lock:
+                request["status"], answer = self._answer(method, path, params, key, conflict)
+                return request["status"], answer
+        finally:
+            if key is not None and not conflict:
+                with self.lock:
+                    self.in_flight.discard(key)
+
+    def _answer(self, method, path, params, key, conflict):
+        if self.down:
+            return 500, _error("An unknown error occurred.", "api_error")
+        if conflict:
+            return 409, _error(
+                "There is currently another in-progress request using this Stripe-Idempotency-"
+                "Key (that probably means you submitted twice, and the other request is still "
+                f"going through): {key}. Please try again later.",
+                "invalid_request_error",
+                "idempotency_key_in_use",
             )
-            if self.down:
-                return 500, _error("An unknown error occurred.", "api_error")
-            if method == "POST" and idempotency_key in self.idempotent:
-                return self.idempotent[idempotency_key]
-            answer = self._route(method, path, params)
-            if method == "POST" and idempotency_key:
-                self.idempotent[idempotency_key] = answer
-            return answer
+        if key in self.idempotent:
+            return self.idempotent[key]
+        answer = self._route(method, path, params)
+        if key:
+            self.idempotent[key] = answer
+        return answer
 
     def _route(self, method, path, params):
         if method == "POST" and path == "/v1/checkout/sessions":
