@@ -85,7 +85,8 @@ def kiosk_payment(request: HttpRequest, payment_id: UUID):
     """Where the platform sends the driver back: paid, failed, or still being confirmed."""
     get_object_or_404(Payment, pk=payment_id)
     now = timezone.now()
-    payment = services.refresh_payment(payment_id, now=now)
+    # Reloads ask the platform no more often than the page's own polls do.
+    payment = services.refresh_payment(payment_id, now=now, throttle=True)
     # A failed attempt may be tried again while the car is still parked.
     can_retry = payment.is_final and payment.status != PaymentStatus.SUCCEEDED
     can_retry = can_retry and payment.session_id is not None

@@ -7,6 +7,8 @@ payment changes.
 
 import json
 import re
+import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -256,6 +258,43 @@ def test_driver_returns_before_the_webhook(client, parked, fake_stripe, clock):
     assert late.json()["outcomes"] == ["no_change"]
     assert Payment.objects.get().receipt_number == paid.receipt_number
     assert ParkingSession.objects.get().exit_allowed_until == paid.exit_allowed_until
+
+
+def test_reloading_the_return_page_asks_stripe_once_per_refresh_interval(
+    client, parked, fake_stripe, clock
+):
+    payment = checkout(client, parked)
+    page = f"/kiosk/payments/{payment.pk}/"
+
+    for _reload in range(3):
+        assert "Confirming payment" in client.get(page).content.decode()
+    client.get(f"/api/payments/{payment.pk}")  # the page's own poll shares the interval
+
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 1
+    clock.advance(seconds=3)  # PAYMENT_REFRESH_SECONDS
+    client.get(page)
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 2
+
+
+def test_a_slow_stripe_holds_the_return_page_only_for_the_short_status_timeout(
+    client, parked, fake_stripe, settings
+):
+    payment = checkout(client, parked)
+    settings.STRIPE_STATUS_TIMEOUT_SECONDS = 0.2
+    settings.STRIPE_MAX_NETWORK_RETRIES = 2  # for opening checkouts; status reads never retry
+    released = threading.Event()
+    fake_stripe.on_request = lambda method, path: method == "GET" and released.wait(10)
+
+    started = time.monotonic()
+    try:
+        page = client.get(f"/kiosk/payments/{payment.pk}/")
+    finally:
+        released.set()
+
+    assert time.monotonic() - started < 5  # not the 10 s Stripe took, nor 15 s x 3 tries
+    assert (page.status_code, Payment.objects.get().status) == (200, "pending")
+    assert "Confirming payment" in page.content.decode()
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 1
 
 
 def test_driver_back_while_stripe_is_still_processing_sees_confirming(client, parked, fake_stripe):

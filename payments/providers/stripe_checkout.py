@@ -8,7 +8,9 @@ events only say "look again": the state is always re-read from Stripe
 expanded) before payments.services changes anything.
 
 Configured by STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET; STRIPE_API_BASE
-points the SDK elsewhere (the tests' local server).
+points the SDK elsewhere (the tests' local server). Opening and closing
+checkouts use STRIPE_TIMEOUT_SECONDS and STRIPE_MAX_NETWORK_RETRIES; reading a
+checkout's state uses STRIPE_STATUS_TIMEOUT_SECONDS (3 s) and no retries.
 """
 
 import functools
@@ -58,6 +60,8 @@ _FAILED_INTENT_STATES = frozenset({"requires_payment_method", "canceled"})
 # Read back with the session: its PaymentIntent (the failure reason) and the
 # intent's latest Charge (when the driver paid), in the same request.
 _EXPAND = ["payment_intent", "payment_intent.latest_charge"]
+# Default for STRIPE_STATUS_TIMEOUT_SECONDS (see status_client).
+STATUS_TIMEOUT_SECONDS = 3.0
 # Only methods that settle while the driver waits at the kiosk. Cards include
 # Apple Pay and Google Pay. Delayed methods (bank debits, vouchers) settle days
 # later, after the 15 minutes to leave: the car would be stuck or billed again.
@@ -108,6 +112,22 @@ def client() -> stripe.StripeClient:
         settings.STRIPE_API_BASE,
         settings.STRIPE_TIMEOUT_SECONDS,
         settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+def status_client() -> stripe.StripeClient:
+    """For reading a checkout's state: a short timeout and no retries.
+
+    Status reads run in the same server threads as the gates (the driver's
+    return page and its polls, webhooks), so a slow Stripe must not hold them:
+    an unanswered read leaves the payment pending (the page asks again, Stripe
+    delivers the webhook again).
+    """
+    return _client(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        getattr(settings, "STRIPE_STATUS_TIMEOUT_SECONDS", STATUS_TIMEOUT_SECONDS),
+        0,
     )
 
 
@@ -182,7 +202,9 @@ class StripeProvider(PaymentProvider):
         if not reference:
             return PaymentReport(ProviderState.OPEN)
         try:
-            session = client().v1.checkout.sessions.retrieve(reference, params={"expand": _EXPAND})
+            session = status_client().v1.checkout.sessions.retrieve(
+                reference, params={"expand": _EXPAND}
+            )
         except stripe.StripeError as exc:
             logger.warning("Stripe could not report checkout %s: %s", reference, exc)
             raise ProviderError(str(exc)) from exc
