@@ -137,7 +137,8 @@ def start_payment(
     is stale (PAYMENT_QUOTE_MINUTES) or the driver picks another provider; it
     is closed at its provider first, so it can no longer be paid, and if it
     turns out paid it is confirmed instead. The provider is called only after
-    the payment row is committed, never under a lock.
+    the payment row is committed, never under a lock; if it cannot open the
+    checkout, the payment stays pending and PaymentRefused asks to try again.
     """
     try:
         provider = get_provider(provider_id)
@@ -277,8 +278,8 @@ def _open_checkout(
         checkout = provider.start(payment, urls)
     except ProviderError:
         payment.refresh_from_db()
-        if payment.redirect_url:  # a concurrent request opened and stored it meanwhile
-            return payment
+        if payment.redirect_url and payment.status == PaymentStatus.PENDING:
+            return payment  # a concurrent request opened and stored it meanwhile
         raise PaymentRefused(
             "provider_unavailable",
             _("The payment platform did not answer. Nothing was charged; please try again."),
