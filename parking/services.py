@@ -35,7 +35,7 @@ __all__ = [
     "find_exit_session", "find_similar_vehicles", "grant_exit", "leave", "release_vehicle",
     "session_status", "remove_vehicle", "revoke_exit_grant", "correct_plate", "check_plate_free",
     "check_removable", "sessions_in_state", "revoke_gate_token", "issue_gate_token",
-    "VehicleRefused",
+    "VehicleRefused", "lock_parked_session",
 ]  # fmt: skip
 
 # A decision is tried again after a unique-constraint race (two gates reading
@@ -73,8 +73,16 @@ def authenticate_gate(token: str, direction: str, *, now: datetime) -> Gate:
     return gate
 
 
-def _locked_session(session_id: uuid.UUID) -> ParkingSession | None:
-    """The vehicle's row, locked (the first lock in the shared order), with its lot's tariff."""
+def lock_parked_session(session_id: uuid.UUID | None) -> ParkingSession | None:
+    """The vehicle's row, locked, with its lot's tariff; None if it is not parked (any more).
+
+    The first lock of the shared order (vehicle row, then payment row, then lot
+    row): every transaction that changes a vehicle, its payments or its lot's
+    counter takes it first, in parking and in payments alike. Call it inside a
+    transaction.
+    """
+    if session_id is None:
+        return None
     return (
         ParkingSession.objects.select_for_update(of=("self",))
         .select_related("lot__tariff")
@@ -91,7 +99,7 @@ def grant_exit(session_id: uuid.UUID, until: datetime, *, now: datetime) -> Park
     is kept in `billing_from`, so taking the grant back bills from there again.
     Returns None when the vehicle has already left.
     """
-    session = _locked_session(session_id)
+    session = lock_parked_session(session_id)
     if session is None:
         return None
     session.billing_from = session_status(session, now).billing_from
@@ -307,7 +315,7 @@ class VehicleRefused(Exception):
 
 
 def _lock_parked_vehicle(session_id: uuid.UUID) -> ParkingSession:
-    session = _locked_session(session_id)
+    session = lock_parked_session(session_id)
     if session is None:
         raise VehicleRefused("vehicle_not_found", _("This vehicle is no longer parked here."))
     return session

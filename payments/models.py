@@ -67,6 +67,8 @@ class Payment(models.Model):
     failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # When the driver paid, by the platform's clock when it says, never after the
+    # checkout's end of life (payments.services.when_paid); for cash, when recorded.
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     # The exit window this payment granted (paid_at + EXIT_GRACE_MINUTES), as shown on the receipt.
     exit_allowed_until = models.DateTimeField(_("exit allowed until"), null=True, blank=True)

@@ -10,9 +10,12 @@ recorded in one transaction by `record_report`, the one place a payment moves
 from pending to succeeded, failed, canceled or expired.
 """
 
+import contextlib
+import copy
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,12 +27,20 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from parking.models import ParkingSession
-from parking.services import SessionState, SessionStatus, exit_window, grant_exit, session_status
+from parking.services import (
+    SessionState,
+    SessionStatus,
+    exit_window,
+    grant_exit,
+    lock_parked_session,
+    session_status,
+)
 
 from .invoices import NO_INVOICE, Invoice
 from .models import EventOutcome, Payment, PaymentStatus, ProviderEvent
 from .providers import UnknownProvider, get_provider
 from .providers.base import (
+    CHECKOUT_LIFETIME,
     CheckoutUrls,
     Notification,
     PaymentProvider,
@@ -59,17 +70,6 @@ class PaymentRefused(Exception):
 def new_receipt_number(paid_at: datetime) -> str:
     # Date for people, 40 random bits for uniqueness (a unique constraint backs it).
     return f"{paid_at:%Y%m%d}-{secrets.token_hex(5).upper()}"
-
-
-def _lock_session(session_id: uuid.UUID | None) -> ParkingSession | None:
-    if session_id is None:
-        return None
-    return (
-        ParkingSession.objects.select_for_update(of=("self",))
-        .select_related("lot__tariff")
-        .filter(pk=session_id)
-        .first()
-    )
 
 
 # --- Quotes ---------------------------------------------------------------
@@ -137,7 +137,8 @@ def start_payment(
     is stale (PAYMENT_QUOTE_MINUTES) or the driver picks another provider; it
     is closed at its provider first, so it can no longer be paid, and if it
     turns out paid it is confirmed instead. The provider is called only after
-    the payment row is committed, never under a lock.
+    the payment row is committed, never under a lock; if it cannot open the
+    checkout, the payment stays pending and PaymentRefused asks to try again.
     """
     try:
         provider = get_provider(provider_id)
@@ -169,7 +170,9 @@ def _replace_reason(pending: Payment, provider_id: str, status: SessionStatus, n
         return _("Nothing is due any more.")  # e.g. paid in cash at the booth meanwhile
     if pending.provider != provider_id:
         return _("Replaced by a payment with another platform.")
-    if quote_is_stale(pending, now):
+    # A quote for another period (one paid since, in cash say, whose exit
+    # window has run out) must never be paid again.
+    if quote_is_stale(pending, now) or pending.billing_from != status.billing_from:
         return _("Replaced by a new quote.")
     return None
 
@@ -193,7 +196,7 @@ def _pending_or_new_payment(
     session_id: uuid.UUID, provider: PaymentProvider, invoice: Invoice, now: datetime
 ) -> tuple[Payment, bool]:
     with transaction.atomic():
-        session = _lock_session(session_id)
+        session = lock_parked_session(session_id)
         if session is None:
             raise PaymentRefused("session_not_found", _("This vehicle is not parked here."))
         status = session_status(session, now)
@@ -228,8 +231,12 @@ def _pending_or_new_payment(
         return payment, True
 
 
-def _close_replaced(payment: Payment, reason, *, now: datetime) -> None:
-    """Close a pending payment that must not be paid any more, at its provider first."""
+def _close_replaced(payment: Payment, reason, *, now: datetime) -> Payment:
+    """Close a pending payment that must not be paid any more, at its provider first.
+
+    Returns it as it is then: still pending if a concurrent request stored its
+    checkout while we were closing (the caller asks again).
+    """
     try:
         provider = get_provider(payment.provider)
     except UnknownProvider:
@@ -245,37 +252,68 @@ def _close_replaced(payment: Payment, reason, *, now: datetime) -> None:
             "payment_in_progress",
             _("A payment for this vehicle is still being processed. Please try again shortly."),
         )
-    record_report(
+    return record_report(
         payment.pk,
         report,
         now=now,
         closed_as=PaymentStatus.EXPIRED,
         reason=reason,
-    )
+        reference=payment.provider_reference,
+    )[0]
 
 
 def _open_checkout(
     payment: Payment, provider: PaymentProvider, urls: CheckoutUrls, now: datetime
 ) -> Payment:
+    """Open the pending payment's checkout and store it; the payment as it is then.
+
+    A provider error leaves the payment pending: the checkout may have been
+    opened all the same (an answer lost on the way, or Stripe's 409 for a
+    concurrent request with the same idempotency key), and as long as the
+    payment is pending the one-pending rule keeps a second payment from being
+    made beside it. Asking again opens the same checkout (`start` is
+    idempotent); a stale quote closes it at its provider.
+    """
     try:
         checkout = provider.start(payment, urls)
     except ProviderError:
-        # Only a payment whose checkout was never opened fails here; the driver
-        # never saw a page to pay on, so nothing can have been charged.
-        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING, redirect_url="").update(
-            status=PaymentStatus.FAILED,
-            failure_reason=str(_("The payment platform did not answer.")),
-            updated_at=now,
-        )
+        payment.refresh_from_db()
+        if payment.redirect_url and payment.status == PaymentStatus.PENDING:
+            return payment  # a concurrent request opened and stored it meanwhile
         raise PaymentRefused(
             "provider_unavailable",
             _("The payment platform did not answer. Nothing was charged; please try again."),
         ) from None
-    Payment.objects.filter(pk=payment.pk, redirect_url="").update(
+    stored = Payment.objects.filter(
+        pk=payment.pk, status=PaymentStatus.PENDING, redirect_url=""
+    ).update(
         provider_reference=checkout.reference, redirect_url=checkout.redirect_url, updated_at=now
     )
     payment.refresh_from_db()
+    if not stored and not payment.redirect_url:
+        # Closed meanwhile (a concurrent request replaced it) before its
+        # checkout was stored: nobody will be sent there; make sure nobody can pay it.
+        _close_unsent_checkout(payment, provider, checkout)
+        raise PaymentRefused(
+            "payment_in_progress",
+            _("Another payment for this vehicle is being made. Please try again."),
+        )
     return payment
+
+
+def _close_unsent_checkout(payment: Payment, provider: PaymentProvider, checkout) -> None:
+    payment = copy.copy(payment)
+    payment.provider_reference = checkout.reference
+    try:
+        report = provider.cancel(payment)
+    except ProviderError:
+        report = None
+    if report is None or report.state in (ProviderState.OPEN, ProviderState.PAID):
+        # Its page address went to nobody, so it should expire unpaid; staff can check.
+        logger.error(
+            "%s checkout %s of closed payment %s could not be closed (%s)",
+            provider.id, checkout.reference, payment.pk, report and report.state,
+        )  # fmt: skip
 
 
 # --- Recording what a provider says --------------------------------------
@@ -302,6 +340,7 @@ def record_report(
     provider_id: str = "",
     closed_as: PaymentStatus | None = None,
     reason=None,
+    reference: str | None = None,
 ) -> tuple[Payment, EventOutcome]:
     """Apply a provider's report to a payment, in one transaction (IntegrityError: a replay).
 
@@ -311,15 +350,26 @@ def record_report(
     `notification`, its ProviderEvent row is written in the same transaction,
     so the same event delivered twice, even at once, acts once. When we closed
     the checkout ourselves (a CANCELED report), `closed_as` and `reason` say
-    why: the driver canceled, or a new quote replaced it.
+    why: the driver canceled, or a new quote replaced it. `reference` is the
+    checkout the report is about when the caller read it from the payment: if
+    the payment has another one by now (a concurrent request stored it), a
+    report that would close the payment is not applied, since that checkout
+    was never asked about.
     """
     session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
     with transaction.atomic():
-        _lock_session(session_id)
+        session = lock_parked_session(session_id)
         payment = (
             Payment.objects.select_for_update(of=("self",)).select_related("lot").get(pk=payment_id)
         )
-        outcome = _apply_report(payment, report, now, closed_as, reason)
+        if (
+            reference is not None
+            and payment.provider_reference != reference
+            and report.state != ProviderState.PAID
+        ):
+            outcome = EventOutcome.NO_CHANGE
+        else:
+            outcome = _apply_report(payment, session, report, now, closed_as, reason)
         if notification is not None:
             ProviderEvent.objects.create(
                 provider=provider_id,
@@ -332,13 +382,13 @@ def record_report(
     return payment, outcome
 
 
-def _apply_report(payment, report, now, closed_as, reason) -> EventOutcome:
+def _apply_report(payment, session, report, now, closed_as, reason) -> EventOutcome:
     if report.state == ProviderState.PAID:
         if payment.status == PaymentStatus.SUCCEEDED:
             return EventOutcome.NO_CHANGE
         if (report.amount, report.currency) != (payment.amount, payment.currency):
             return _amount_mismatch(payment, report, now)
-        _confirm_locked(payment, paid_at=now, now=now)
+        _confirm_locked(payment, session, paid_at=when_paid(payment, report, now), now=now)
         return EventOutcome.CONFIRMED
     if report.state == ProviderState.OPEN or payment.status != PaymentStatus.PENDING:
         return EventOutcome.NO_CHANGE
@@ -369,8 +419,24 @@ def _amount_mismatch(payment, report, now) -> EventOutcome:
     return EventOutcome.AMOUNT_MISMATCH
 
 
-def _confirm_locked(payment: Payment, *, paid_at: datetime, now: datetime) -> None:
-    """Mark a locked payment succeeded and let its vehicle out for the exit window."""
+def when_paid(payment: Payment, report: PaymentReport, now: datetime) -> datetime:
+    """When the driver paid, as far as OpenLot can tell: `paid_at`, where the exit window starts.
+
+    The platform's own time of payment when it reports one (Stripe: the
+    charge; the sandbox: the press of Pay), else now, when OpenLot hears of
+    it; but never later than the checkout's end of life (created_at +
+    CHECKOUT_LIFETIME), since a checkout cannot be paid after it expires. A
+    notification that arrives hours late (a retried webhook, a driver back
+    after lunch) therefore never opens the exit for hours nobody paid for.
+    """
+    latest = min(now, payment.created_at + CHECKOUT_LIFETIME)
+    return max(payment.created_at, min(report.paid_at or latest, latest))
+
+
+def _confirm_locked(
+    payment: Payment, session: ParkingSession | None, *, paid_at: datetime, now: datetime
+) -> None:
+    """Mark a locked payment succeeded and let its (locked) vehicle out for the exit window."""
     if (
         payment.session_id
         and Payment.objects.filter(
@@ -390,25 +456,13 @@ def _confirm_locked(payment: Payment, *, paid_at: datetime, now: datetime) -> No
     payment.receipt_number = new_receipt_number(paid_at)
     payment.failure_reason = ""
     payment.save()
-    if payment.session_id:
-        grant_exit(payment.session_id, payment.exit_allowed_until, now=now)
-
-
-def confirm_payment(payment_id: uuid.UUID, *, paid_at: datetime, now: datetime) -> Payment:
-    """Record that the money was taken, and let the vehicle out for the exit window.
-
-    Idempotent: confirming a succeeded payment again changes nothing. A payment
-    marked failed, canceled or expired here but paid at the provider is still
-    confirmed: the driver's money was taken. If the vehicle has left, the
-    payment stands as a financial record and nothing else changes.
-    """
-    session_id = Payment.objects.filter(pk=payment_id).values_list("session_id", flat=True).get()
-    with transaction.atomic():
-        _lock_session(session_id)
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status != PaymentStatus.SUCCEEDED:
-            _confirm_locked(payment, paid_at=paid_at, now=now)
-    return payment
+    # A payment confirmed late may grant less than the vehicle already has
+    # (cash taken meanwhile): a grant is only ever extended, never shortened.
+    if session is not None and (
+        session.exit_allowed_until is None
+        or session.exit_allowed_until < payment.exit_allowed_until
+    ):
+        grant_exit(session.pk, payment.exit_allowed_until, now=now)
 
 
 # --- The driver comes back; notifications arrive --------------------------
@@ -521,10 +575,31 @@ def _remember_event(
 # --- Payments taken by hand -----------------------------------------------
 
 
-@transaction.atomic
-def record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payment:
-    """Money taken by hand (cash at the booth): a `manual` payment of the amount due, and exit."""
-    session = _lock_session(session_id)
+def record_manual_payment(
+    session_id: uuid.UUID,
+    *,
+    by,
+    now: datetime,
+    on_recorded: Callable[[Payment], None] | None = None,
+) -> Payment:
+    """Money taken by hand (cash at the booth): a `manual` payment of the amount due, and exit.
+
+    The payment and the exit grant are one transaction; `on_recorded(payment)`
+    runs inside it (the admin writes its log there). Once it is committed, the
+    vehicle's pending online payments are closed (close_pending_payments), so
+    the driver cannot pay twice. Call it outside any transaction: platforms are
+    never called under a lock.
+    """
+    with transaction.atomic():
+        payment = _record_manual_payment(session_id, by=by, now=now)
+        if on_recorded is not None:
+            on_recorded(payment)
+    close_pending_payments(session_id, reason=_("Paid at the booth instead."), now=now)
+    return payment
+
+
+def _record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payment:
+    session = lock_parked_session(session_id)
     if session is None:
         raise PaymentRefused("session_not_found", _("This vehicle is no longer parked here."))
     status = session_status(session, now)
@@ -549,3 +624,40 @@ def record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Paymen
     )
     grant_exit(session.pk, payment.exit_allowed_until, now=now)
     return payment
+
+
+def close_pending_payments(session_id: uuid.UUID, *, reason, now: datetime) -> list[Payment]:
+    """Close the vehicle's pending online payments, at their platforms first, as replaced ones.
+
+    For a vehicle paid another way. A checkout that turns out paid is confirmed
+    (both payments stand; staff refund one). Returns the payments still
+    pending: their platform could not be reached or is still processing; such
+    a payment is closed at the vehicle's next payment request, and if it is
+    paid meanwhile it stands as well. Call it outside any transaction.
+    """
+    left_open = []
+    pending = Payment.objects.select_related("lot").filter(
+        session_id=session_id, status=PaymentStatus.PENDING
+    )
+    for payment in pending:
+        # PaymentRefused: the platform could not close it (or is still processing).
+        with contextlib.suppress(PaymentRefused):
+            payment = _close_replaced(payment, reason, now=now)
+        if payment.status == PaymentStatus.PENDING:
+            logger.warning("payment %s could not be closed at %s", payment.pk, payment.provider)
+            left_open.append(payment)
+    return left_open
+
+
+def payments_alongside(payment: Payment) -> tuple[list[Payment], list[Payment]]:
+    """The vehicle's other payments: (still pending, also succeeded for the same period).
+
+    After cash at the booth: a pending one may still be paid online, one that
+    succeeded paid the same period twice; either way staff may have money to
+    give back.
+    """
+    others = Payment.objects.filter(session_id=payment.session_id).exclude(pk=payment.pk)
+    return (
+        list(others.filter(status=PaymentStatus.PENDING)),
+        list(others.filter(status=PaymentStatus.SUCCEEDED, billing_from=payment.billing_from)),
+    )

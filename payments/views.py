@@ -84,11 +84,20 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
 def kiosk_payment(request: HttpRequest, payment_id: UUID):
     """Where the platform sends the driver back: paid, failed, or still being confirmed."""
     get_object_or_404(Payment, pk=payment_id)
-    payment = services.refresh_payment(payment_id, now=timezone.now())
+    now = timezone.now()
+    # Reloads ask the platform no more often than the page's own polls do.
+    payment = services.refresh_payment(payment_id, now=now, throttle=True)
     # A failed attempt may be tried again while the car is still parked.
     can_retry = payment.is_final and payment.status != PaymentStatus.SUCCEEDED
     can_retry = can_retry and payment.session_id is not None
-    context = {"payment": payment, "lot": payment.lot, "can_retry": can_retry}
+    # Paid, but heard of after its exit window: the time since is owed again.
+    window_over = payment.status == PaymentStatus.SUCCEEDED and payment.exit_allowed_until < now
+    context = {
+        "payment": payment,
+        "lot": payment.lot,
+        "can_retry": can_retry,
+        "window_over": window_over,
+    }
     return render(request, "payments/kiosk/result.html", context)
 
 

@@ -5,8 +5,13 @@ talks to it over HTTP, so the SDK's own request encoding, idempotency header,
 response parsing and errors all run. It implements, per Stripe's API reference:
 
 - `POST /v1/checkout/sessions` (form-encoded; `Idempotency-Key` replays the
-  first response for the same key),
-- `GET /v1/checkout/sessions/{id}` (with `expand[]=payment_intent`),
+  first response for the same key, and a request with a key whose first
+  request is still in flight gets 409 `idempotency_key_in_use`, "the request
+  conflicts with another request (perhaps due to using the same idempotent
+  key)", as Stripe's error reference says),
+- `GET /v1/checkout/sessions/{id}` (with `expand[]=payment_intent` and
+  `expand[]=payment_intent.latest_charge`: the PaymentIntent's `created` and its
+  latest Charge's `created`, Unix seconds, say when the driver paid),
 - `POST /v1/checkout/sessions/{id}/expire` (only an open session; else 400).
 
 Tests move a session through its life the way Stripe would (`pay`, `process`,
@@ -62,8 +67,10 @@ class FakeStripe:
         self.lock = threading.Lock()
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
+        self.charges: dict[str, dict] = {}
         self.idempotent: dict[str, tuple[int, dict]] = {}
-        self.requests: list[dict] = []  # method, path, idempotency_key, params
+        self.in_flight: set[str] = set()  # idempotency keys of requests being answered
+        self.requests: list[dict] = []  # method, path, key, params; status once answered
         self.down = False  # answer every call with a 500 (Stripe unreachable)
         self.on_request = None  # called (method, path) before each answer, in the server's thread
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -120,20 +127,43 @@ class FakeStripe:
         return Handler
 
     def handle(self, method, path, params, idempotency_key):
-        if self.on_request is not None:
-            self.on_request(method, path)
+        key = idempotency_key if method == "POST" else None
+        request = {"method": method, "path": path, "key": idempotency_key, "params": params}
         with self.lock:
-            self.requests.append(
-                {"method": method, "path": path, "key": idempotency_key, "params": params}
+            self.requests.append(request)
+            # Stripe answers 409 while another request with the same key is in flight.
+            conflict = key is not None and key in self.in_flight
+            if key is not None and not conflict:
+                self.in_flight.add(key)
+        try:
+            # Stripe at work on the request (tests slow it or act meanwhile through this).
+            if self.on_request is not None:
+                self.on_request(method, path)
+            with self.lock:
+                request["status"], answer = self._answer(method, path, params, key, conflict)
+                return request["status"], answer
+        finally:
+            if key is not None and not conflict:
+                with self.lock:
+                    self.in_flight.discard(key)
+
+    def _answer(self, method, path, params, key, conflict):
+        if self.down:
+            return 500, _error("An unknown error occurred.", "api_error")
+        if conflict:
+            return 409, _error(
+                "There is currently another in-progress request using this Stripe-Idempotency-"
+                "Key (that probably means you submitted twice, and the other request is still "
+                f"going through): {key}. Please try again later.",
+                "invalid_request_error",
+                "idempotency_key_in_use",
             )
-            if self.down:
-                return 500, _error("An unknown error occurred.", "api_error")
-            if method == "POST" and idempotency_key in self.idempotent:
-                return self.idempotent[idempotency_key]
-            answer = self._route(method, path, params)
-            if method == "POST" and idempotency_key:
-                self.idempotent[idempotency_key] = answer
-            return answer
+        if key in self.idempotent:
+            return self.idempotent[key]
+        answer = self._route(method, path, params)
+        if key:
+            self.idempotent[key] = answer
+        return answer
 
     def _route(self, method, path, params):
         if method == "POST" and path == "/v1/checkout/sessions":
@@ -177,6 +207,7 @@ class FakeStripe:
             "metadata": params.get("metadata", {}),
             "mode": params.get("mode"),
             "payment_intent": None,
+            "payment_method_types": params.get("payment_method_types", ["card"]),
             "payment_status": "unpaid",
             "status": "open",
             "success_url": params.get("success_url"),
@@ -188,21 +219,43 @@ class FakeStripe:
     def _view(self, session: dict, expand: list[str]) -> dict:
         view = dict(session)
         intent_id = session["payment_intent"]
-        if intent_id and "payment_intent" in expand:
-            view["payment_intent"] = dict(self.intents[intent_id])
+        # Expanding a nested field expands its parents too, as Stripe does.
+        if intent_id and any(path.split(".")[0] == "payment_intent" for path in expand):
+            intent = view["payment_intent"] = dict(self.intents[intent_id])
+            charge_id = intent["latest_charge"]
+            if charge_id and "payment_intent.latest_charge" in expand:
+                intent["latest_charge"] = dict(self.charges[charge_id])
         return view
 
     # --- what happens on Stripe's side ------------------------------------
 
     def _intent(self, session_id: str, status: str, error: str | None = None) -> dict:
+        """The session's PaymentIntent in `status`, and its charge; both made at the first
+        attempt to pay (their `created` is when the driver submitted the payment)."""
         with self.lock:
             session = self.sessions[session_id]
+            now = int(time.time())
             intent_id = session["payment_intent"] or f"pi_{secrets.token_hex(12)}"
+            intent = self.intents.get(intent_id) or {"created": now, "latest_charge": None}
+            charge_id = intent["latest_charge"] or f"ch_{secrets.token_hex(12)}"
+            charge = self.charges.get(charge_id) or {"created": now}
+            self.charges[charge_id] = {
+                "id": charge_id,
+                "object": "charge",
+                "amount": session["amount_total"],
+                "currency": session["currency"],
+                "created": charge["created"],
+                "paid": status == "succeeded",
+                "payment_intent": intent_id,
+                "status": {"succeeded": "succeeded", "processing": "pending"}.get(status, "failed"),
+            }
             self.intents[intent_id] = {
                 "id": intent_id,
                 "object": "payment_intent",
                 "amount": session["amount_total"],
                 "currency": session["currency"],
+                "created": intent["created"],
+                "latest_charge": charge_id,
                 "status": status,
                 "metadata": dict(session["metadata"]),
                 "last_payment_error": {"message": error, "type": "card_error"} if error else None,

@@ -159,36 +159,3 @@ def test_an_unknown_payment_is_not_found(client, db):
     response = client.get(f"/api/payments/{uuid.uuid4()}")
 
     assert (response.status_code, response.json()["code"]) == (404, "payment_not_found")
-
-
-def test_a_payment_for_a_car_that_left_meanwhile_stands_as_a_record(
-    client, parked, owner, gates, exit_gate, clock
-):
-    payment = start_payment(client, parked).json()
-    clock.advance(minutes=1)
-    # Paid in cash at the booth instead, and gone; then the online payment goes through.
-    record_manual_payment(parked.pk, by=owner, now=clock.now())
-    assert gates.leave(exit_gate, "ABC-1234").status_code == 200
-
-    client.post(payment["redirect_url"], {"outcome": "succeed"})
-
-    record = Payment.objects.get(pk=payment["payment_id"])
-    assert (record.status, record.session, record.plate, record.amount) == (
-        "succeeded",
-        None,
-        "ABC1234",
-        3000,
-    )
-    assert client.get(f"/api/payments/{record.pk}").json()["status"] == "succeeded"
-
-
-def test_a_pending_payment_is_closed_once_the_car_is_paid_another_way(client, parked, owner, clock):
-    pending = start_payment(client, parked).json()
-    record_manual_payment(parked.pk, by=owner, now=clock.now())  # cash at the booth
-
-    response = start_payment(client, parked)
-
-    assert (response.status_code, response.json()["code"]) == (409, "nothing_due")
-    closed = Payment.objects.get(pk=pending["payment_id"])
-    assert (closed.status, closed.failure_reason) == ("expired", "Nothing is due any more.")
-    assert SandboxCheckout.objects.get(payment_id=closed.pk).status == "canceled"

@@ -14,7 +14,7 @@ from lots.models import Lot
 from parking.models import ParkingSession
 from payments.models import Payment
 
-from .conftest import start_payment
+from .conftest import login, start_payment
 from .fake_stripe import sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,6 +63,21 @@ def test_opening_reading_and_closing_checkouts_hold_no_lock(
 
     assert Payment.objects.get(pk=last).status == "succeeded"
     assert len(fake_stripe.requests) == 7  # create, get, expire, create, expire, create, get
+    assert lock_probe == []
+
+
+def test_cash_at_the_booth_closes_the_online_checkout_holding_no_lock(
+    client, owner, parked, fake_stripe, lock_probe
+):
+    online = start_payment(client, parked, provider="stripe").json()["payment_id"]
+
+    login(client, owner).post(
+        "/admin/parking/parkingsession/",
+        {"action": "mark_paid_in_cash", "_selected_action": [str(parked.pk)], "index": "0"},
+    )
+
+    assert Payment.objects.get(pk=online).status == "expired"
+    assert fake_stripe.calls("POST", "/v1/checkout/sessions/")[-1]["path"].endswith("/expire")
     assert lock_probe == []
 
 

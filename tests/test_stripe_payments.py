@@ -7,14 +7,20 @@ payment changes.
 
 import json
 import re
+import threading
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test import Client
 
 from parking.models import ParkingSession
 from payments.models import Payment, ProviderEvent
+from payments.providers.base import PaymentReport, ProviderState
 from payments.providers.stripe_checkout import from_stripe_amount, to_stripe_amount
+from payments.services import record_report
 
 from .conftest import start_payment
 from .fake_stripe import sign
@@ -54,6 +60,8 @@ def test_a_payment_opens_a_checkout_session_for_the_amount_due(client, parked, f
     assert create["key"] == f"openlot-payment-{body['payment_id']}"
     params = create["params"]
     assert params["mode"] == "payment"
+    # Only methods that settle while the driver waits (cards, with Apple Pay and Google Pay).
+    assert params["payment_method_types"] == ["card"]
     assert params["line_items"][0]["price_data"]["currency"] == "twd"
     assert params["line_items"][0]["price_data"]["unit_amount"] == "3000"
     assert params["metadata"]["payment_id"] == body["payment_id"]
@@ -252,6 +260,43 @@ def test_driver_returns_before_the_webhook(client, parked, fake_stripe, clock):
     assert ParkingSession.objects.get().exit_allowed_until == paid.exit_allowed_until
 
 
+def test_reloading_the_return_page_asks_stripe_once_per_refresh_interval(
+    client, parked, fake_stripe, clock
+):
+    payment = checkout(client, parked)
+    page = f"/kiosk/payments/{payment.pk}/"
+
+    for _reload in range(3):
+        assert "Confirming payment" in client.get(page).content.decode()
+    client.get(f"/api/payments/{payment.pk}")  # the page's own poll shares the interval
+
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 1
+    clock.advance(seconds=3)  # PAYMENT_REFRESH_SECONDS
+    client.get(page)
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 2
+
+
+def test_a_slow_stripe_holds_the_return_page_only_for_the_short_status_timeout(
+    client, parked, fake_stripe, settings
+):
+    payment = checkout(client, parked)
+    settings.STRIPE_STATUS_TIMEOUT_SECONDS = 0.2
+    settings.STRIPE_MAX_NETWORK_RETRIES = 2  # for opening checkouts; status reads never retry
+    released = threading.Event()
+    fake_stripe.on_request = lambda method, path: method == "GET" and released.wait(10)
+
+    started = time.monotonic()
+    try:
+        page = client.get(f"/kiosk/payments/{payment.pk}/")
+    finally:
+        released.set()
+
+    assert time.monotonic() - started < 5  # not the 10 s Stripe took, nor 15 s x 3 tries
+    assert (page.status_code, Payment.objects.get().status) == (200, "pending")
+    assert "Confirming payment" in page.content.decode()
+    assert len(retrieves(fake_stripe, payment.provider_reference)) == 1
+
+
 def test_driver_back_while_stripe_is_still_processing_sees_confirming(client, parked, fake_stripe):
     payment = checkout(client, parked)
     fake_stripe.process(payment.provider_reference)
@@ -336,15 +381,108 @@ def test_event_types_we_do_not_handle_are_acknowledged(client, parked, fake_stri
     assert (response.status_code, response.json()["outcomes"]) == (200, ["ignored"])
 
 
-def test_stripe_down_when_opening_fails_cleanly_and_charges_nothing(client, parked, fake_stripe):
+def test_stripe_down_when_opening_answers_a_retryable_error_and_keeps_the_payment(
+    client, parked, fake_stripe
+):
     fake_stripe.down = True
 
     response = start_payment(client, parked, provider="stripe")
 
     assert (response.status_code, response.json()["code"]) == (502, "provider_unavailable")
-    assert Payment.objects.get().status == "failed"
+    assert "please try again" in response.json()["message"]
+    # Pending, not failed: Stripe may have opened the checkout all the same, and
+    # the one-pending rule must keep guarding it.
+    payment = Payment.objects.get()
+    assert (payment.status, payment.redirect_url) == ("pending", "")
     fake_stripe.down = False
+    retry = start_payment(client, parked, provider="stripe")
+    assert (retry.status_code, retry.json()["payment_id"]) == (200, str(payment.pk))
+    assert retry.json()["redirect_url"] == fake_stripe.only_session()["url"]
+    # The same idempotency key both times: Stripe opens one checkout at most.
+    keys = {call["key"] for call in fake_stripe.calls("POST", "/v1/checkout/sessions")}
+    assert keys == {f"openlot-payment-{payment.pk}"}
+
+
+def while_stripe_opens_the_checkout(fake_stripe, request):
+    """Run `request()` once, from Stripe's side, while it is still opening the first checkout."""
+    answers = []
+
+    def meanwhile(method, path):
+        if (method, path) == ("POST", "/v1/checkout/sessions") and not answers:
+            answers.append(None)
+            try:
+                answers[0] = request()
+            finally:
+                connection.close()  # this thread's own connection
+
+    fake_stripe.on_request = meanwhile
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_tap_while_stripe_opens_the_checkout_never_orphans_it(client, parked, fake_stripe):
+    # Stripe answers the second request 409: the same idempotency key is still in flight.
+    second = while_stripe_opens_the_checkout(
+        fake_stripe, lambda: start_payment(Client(), parked, provider="stripe")
+    )
+
+    first = start_payment(client, parked, provider="stripe")
+
+    statuses = [call["status"] for call in fake_stripe.calls("POST", "/v1/checkout/sessions")]
+    assert statuses == [200, 409]  # the first request's answer, and the second's meanwhile
+    assert (second[0].status_code, second[0].json()["code"]) == (502, "provider_unavailable")
+    assert first.status_code == 201
+    assert first.json()["status"] == "pending"
+    assert first.json()["redirect_url"] == fake_stripe.only_session()["url"]
+    # Still the one pending payment of this car: no second payment, no second checkout.
+    again = start_payment(client, parked, provider="stripe")
+    assert (again.status_code, again.json()["payment_id"]) == (200, first.json()["payment_id"])
+    assert Payment.objects.count() == 1
+    assert len(fake_stripe.sessions) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkout_opened_for_a_payment_replaced_meanwhile_is_closed_at_stripe(
+    client, parked, fake_stripe
+):
+    # While Stripe opens the checkout, the driver picks the sandbox on another screen.
+    other = while_stripe_opens_the_checkout(
+        fake_stripe, lambda: start_payment(Client(), parked, provider="sandbox")
+    )
+
+    first = start_payment(client, parked, provider="stripe")
+
+    assert other[0].status_code == 201
+    assert (first.status_code, first.json()["code"]) == (409, "payment_in_progress")
+    # Nobody was sent to the Stripe checkout, and it can no longer be paid.
+    assert fake_stripe.only_session()["status"] == "expired"
+    stripe_payment = Payment.objects.get(provider="stripe")
+    assert (stripe_payment.status, stripe_payment.redirect_url) == ("expired", "")
+    assert Payment.objects.get(provider="sandbox").status == "pending"
+
+
+def test_closing_a_payment_whose_checkout_was_stored_meanwhile_changes_nothing(
+    client, parked, fake_stripe, clock
+):
+    # A replacement asked about the payment before its checkout was stored (no
+    # checkout yet: "canceled"); a concurrent request stored one since.
+    payment = checkout(client, parked)
+
+    _payment, outcome = record_report(
+        payment.pk,
+        PaymentReport(ProviderState.CANCELED),
+        now=clock.now(),
+        closed_as="expired",
+        reason="Replaced by a new quote.",
+        reference="",
+    )
+
+    assert outcome == "no_change"
+    assert Payment.objects.get(pk=payment.pk).status == "pending"
+    # So the next request closes the stored checkout at Stripe before replacing it.
+    clock.advance(minutes=11)
     assert start_payment(client, parked, provider="stripe").status_code == 201
+    assert fake_stripe.sessions[payment.provider_reference]["status"] == "expired"
 
 
 def test_stripe_down_during_a_webhook_asks_for_a_retry(client, parked, fake_stripe):

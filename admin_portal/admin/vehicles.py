@@ -23,7 +23,7 @@ from parking.services import (
     session_status,
 )
 from payments.models import Payment
-from payments.services import PaymentRefused, record_manual_payment
+from payments.services import PaymentRefused, payments_alongside, record_manual_payment
 
 from ..forms import PlateCorrectionForm
 from ..scoping import vehicles_for
@@ -277,24 +277,54 @@ class ParkingSessionAdmin(ScopedAdmin):
         now = timezone.now()
         payment_admin = self.admin_site.get_model_admin(Payment)
         for session in queryset.select_related("lot"):
+
+            def log(payment, session=session):
+                # In the payment's own transaction: the record and its log go together.
+                message = self._cash_message(payment, session)
+                self.log_change(request, session, message)
+                payment_admin.log_addition(request, payment, message)
+
             try:
-                with transaction.atomic():
-                    payment = record_manual_payment(session.pk, by=request.user, now=now)
-                    message = gettext(
-                        "Recorded %(amount)s paid in cash (receipt %(receipt)s); "
-                        "exit allowed until %(time)s."
-                    ) % {
-                        "amount": money(payment.amount, payment.currency),
-                        "receipt": payment.receipt_number,
-                        "time": lot_time(payment.paid_at + exit_window(), session.lot, "H:i"),
-                    }
-                    self.log_change(request, session, message)
-                    payment_admin.log_addition(request, payment, message)
+                # Not inside a transaction of ours: once the cash is recorded, the
+                # car's online checkout is closed at its platform, never under a lock.
+                payment = record_manual_payment(
+                    session.pk, by=request.user, now=now, on_recorded=log
+                )
             except PaymentRefused as refused:
                 self.message_user(request, f"{session.plate}: {refused.message}", messages.WARNING)
-            else:
-                self.message_user(request, f"{session.plate}: {message}", messages.SUCCESS)
+                continue
+            message = self._cash_message(payment, session)
+            self.message_user(request, f"{session.plate}: {message}", messages.SUCCESS)
+            self._warn_of_payments_alongside(request, payment)
         return None
+
+    def _cash_message(self, payment, session) -> str:
+        return gettext(
+            "Recorded %(amount)s paid in cash (receipt %(receipt)s); exit allowed until %(time)s."
+        ) % {
+            "amount": money(payment.amount, payment.currency),
+            "receipt": payment.receipt_number,
+            "time": lot_time(payment.paid_at + exit_window(), session.lot, "H:i"),
+        }
+
+    def _warn_of_payments_alongside(self, request, payment) -> None:
+        still_open, also_paid = payments_alongside(payment)
+        if still_open:
+            message = gettext(
+                "%(plate)s: an online payment could not be closed at its platform. If the "
+                "driver pays it too, refund one of the two."
+            )
+            self.message_user(request, message % {"plate": payment.plate}, messages.WARNING)
+        for other in also_paid:
+            message = gettext(
+                "%(plate)s was also paid online (receipt %(receipt)s, %(amount)s): "
+                "give the cash back or refund the online payment."
+            ) % {
+                "plate": payment.plate,
+                "receipt": other.receipt_number,
+                "amount": money(other.amount, other.currency),
+            }
+            self.message_user(request, message, messages.WARNING)
 
     @admin.action(description=_("Mark unpaid (take back the exit grant)"), permissions=["change"])
     def mark_unpaid(self, request, queryset):

@@ -189,6 +189,9 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Stripe's API base URL, for tests and mocks only (empty: api.stripe.com).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=15.0)
+# Status reads (result page, polls, webhooks) wait less and never retry: a slow
+# platform must not hold the threads that also answer gates.
+STRIPE_STATUS_TIMEOUT_SECONDS = env.float("STRIPE_STATUS_TIMEOUT_SECONDS", default=3.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # How long a quoted amount holds: an unpaid checkout older than this is closed
 # and replaced by one at the current amount when the driver asks again.

@@ -14,7 +14,16 @@ whose platform counts differently converts both ways.
 import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
+
+# Every provider's checkout expires this long after its payment was created
+# (Payment.created_at, the quote), and cannot be paid after that: so a driver
+# cannot have paid later than that, however late OpenLot hears of it.
+# Stripe accepts 30 minutes to 24 hours; 35 leaves a retry of `start` a few
+# minutes to send the same parameters; a quote older than PAYMENT_QUOTE_MINUTES
+# is replaced (and its checkout closed) long before.
+CHECKOUT_LIFETIME = timedelta(minutes=35)
 
 
 class ProviderError(Exception):
@@ -58,6 +67,8 @@ class PaymentReport:
     amount: int | None = None  # what the platform says it charged, in minor units
     currency: str = ""  # ISO 4217, upper case
     reason: str = ""  # why it failed, in words for the driver, when the platform says
+    # PAID: when the driver paid, by the platform's clock, if it says (aware datetime).
+    paid_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,9 +108,11 @@ class PaymentProvider(ABC):
     def fetch_status(self, payment, reference: str = "") -> PaymentReport:
         """Ask the platform for the state of `payment`'s checkout.
 
-        `reference` overrides `payment.provider_reference` (a notification may
-        name the checkout before we stored it). A checkout that was never
-        opened is OPEN. Raises ProviderError when the platform cannot answer.
+        A PAID report carries the time the driver paid when the platform gives
+        one (the exit window starts there). `reference` overrides
+        `payment.provider_reference` (a notification may name the checkout
+        before we stored it). A checkout that was never opened is OPEN.
+        Raises ProviderError when the platform cannot answer.
         """
 
     @abstractmethod

@@ -4,16 +4,18 @@ A payment opens a Checkout Session (the server-computed amount in the lot's
 currency, our payment id in `metadata`, an idempotency key per payment). The
 webhook's signature is verified with the endpoint's signing secret; its
 events only say "look again": the state is always re-read from Stripe
-(`checkout.sessions.retrieve`, with the PaymentIntent expanded) before
-payments.services changes anything.
+(`checkout.sessions.retrieve`, with the PaymentIntent and its latest charge
+expanded) before payments.services changes anything.
 
 Configured by STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET; STRIPE_API_BASE
-points the SDK elsewhere (the tests' local server).
+points the SDK elsewhere (the tests' local server). Opening and closing
+checkouts use STRIPE_TIMEOUT_SECONDS and STRIPE_MAX_NETWORK_RETRIES; reading a
+checkout's state uses STRIPE_STATUS_TIMEOUT_SECONDS (3 s) and no retries.
 """
 
 import functools
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime
 from uuid import UUID
 
 import stripe
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from lots.money import exponent
 
 from .base import (
+    CHECKOUT_LIFETIME,
     Checkout,
     CheckoutUrls,
     InvalidNotification,
@@ -44,11 +47,6 @@ _STRIPE_ZERO_DECIMAL = frozenset({
 })  # fmt: skip
 _STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 
-# Stripe accepts 30 minutes to 24 hours. 35 leaves a retry of `start` a few
-# minutes to send the same parameters; a quote older than PAYMENT_QUOTE_MINUTES
-# is replaced (and this session expired) long before.
-CHECKOUT_LIFETIME = timedelta(minutes=35)
-
 CHECKOUT_EVENTS = frozenset(
     {
         "checkout.session.completed",
@@ -59,6 +57,13 @@ CHECKOUT_EVENTS = frozenset(
 )
 # PaymentIntent states after which this Checkout Session will not be paid.
 _FAILED_INTENT_STATES = frozenset({"requires_payment_method", "canceled"})
+# Read back with the session: its PaymentIntent (the failure reason) and the
+# intent's latest Charge (when the driver paid), in the same request.
+_EXPAND = ["payment_intent", "payment_intent.latest_charge"]
+# Only methods that settle while the driver waits at the kiosk. Cards include
+# Apple Pay and Google Pay. Delayed methods (bank debits, vouchers) settle days
+# later, after the 15 minutes to leave: the car would be stuck or billed again.
+_PAYMENT_METHOD_TYPES = ["card"]
 
 
 def _stripe_exponent(currency: str) -> int:
@@ -108,6 +113,22 @@ def client() -> stripe.StripeClient:
     )
 
 
+def status_client() -> stripe.StripeClient:
+    """For reading a checkout's state: a short timeout and no retries.
+
+    Status reads run in the same server threads as the gates (the driver's
+    return page and its polls, webhooks), so a slow Stripe must not hold them:
+    an unanswered read leaves the payment pending (the page asks again, Stripe
+    delivers the webhook again).
+    """
+    return _client(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_STATUS_TIMEOUT_SECONDS,
+        0,
+    )
+
+
 def _field(obj, name: str, default=None):
     """A field of a Stripe object or of a nested dict (expanded or not)."""
     if obj is None or isinstance(obj, str):
@@ -117,6 +138,17 @@ def _field(obj, name: str, default=None):
     except (KeyError, TypeError):
         return default
     return default if value is None else value
+
+
+def _paid_at(intent) -> datetime | None:
+    """When the driver paid: the charge's creation, else the PaymentIntent's (Unix seconds).
+
+    Checkout creates the PaymentIntent when the driver submits the payment, and
+    the charge when the card is charged; either is when the driver could have
+    driven off, not when OpenLot hears of it.
+    """
+    created = _field(_field(intent, "latest_charge"), "created") or _field(intent, "created")
+    return datetime.fromtimestamp(created, tz=UTC) if created else None
 
 
 class StripeProvider(PaymentProvider):
@@ -133,6 +165,7 @@ class StripeProvider(PaymentProvider):
         # same request and Stripe answers it from the idempotency key.
         params = {
             "mode": "payment",
+            "payment_method_types": _PAYMENT_METHOD_TYPES,
             "line_items": [
                 {
                     "quantity": 1,
@@ -167,8 +200,8 @@ class StripeProvider(PaymentProvider):
         if not reference:
             return PaymentReport(ProviderState.OPEN)
         try:
-            session = client().v1.checkout.sessions.retrieve(
-                reference, params={"expand": ["payment_intent"]}
+            session = status_client().v1.checkout.sessions.retrieve(
+                reference, params={"expand": _EXPAND}
             )
         except stripe.StripeError as exc:
             logger.warning("Stripe could not report checkout %s: %s", reference, exc)
@@ -184,6 +217,7 @@ class StripeProvider(PaymentProvider):
                 ProviderState.PAID,
                 amount=from_stripe_amount(session.amount_total or 0, currency),
                 currency=currency,
+                paid_at=_paid_at(_field(session, "payment_intent")),
             )
         if session.status == "expired":
             return PaymentReport(ProviderState.EXPIRED)

@@ -11,7 +11,6 @@ import json
 import secrets
 import time
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -19,11 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ...models import SandboxCheckout
-from ..base import InvalidNotification, Notification, PaymentReport, ProviderState
+from ..base import (
+    CHECKOUT_LIFETIME,
+    InvalidNotification,
+    Notification,
+    PaymentReport,
+    ProviderState,
+)
 
 SIGNATURE_HEADER = "Sandbox-Signature"
 # Like a Stripe Checkout Session: a checkout left open this long can no longer be paid.
-LIFETIME = timedelta(minutes=35)
+LIFETIME = CHECKOUT_LIFETIME
 TOLERANCE_SECONDS = 300
 Status = SandboxCheckout.Status
 
@@ -72,7 +77,13 @@ def report(checkout: SandboxCheckout) -> PaymentReport:
         return PaymentReport(ProviderState.EXPIRED)
     state = _STATES[checkout.status]
     if state == ProviderState.PAID:
-        return PaymentReport(state, amount=checkout.amount, currency=checkout.currency)
+        # completed_at: when the driver pressed Pay, by the platform's clock.
+        return PaymentReport(
+            state,
+            amount=checkout.amount,
+            currency=checkout.currency,
+            paid_at=checkout.completed_at,
+        )
     if state == ProviderState.FAILED:
         return PaymentReport(state, reason=_("The sandbox declined the payment."))
     return PaymentReport(state)
