@@ -10,7 +10,7 @@ from admin_portal.demo import seed_open_data
 from lots.nearby import search_nearby
 from parking.models import Direction
 
-from .browser import screenshot
+from .browser import TIMEOUT_MS, screenshot
 from .conftest import make_gate, make_lot, park_cars
 from .test_nearby_api import HERE, at
 
@@ -147,7 +147,7 @@ def test_the_browsers_location_is_used_when_allowed(live_server, browser, lots_a
         locale="en-US",
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     try:
         page.goto(f"{live_server.url}/")
 
