@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from config.i18n import source_text
 from parking.models import ParkingSession
 from parking.services import SessionState, SessionStatus, exit_window, grant_exit, session_status
 
@@ -264,7 +265,7 @@ def _open_checkout(
         # never saw a page to pay on, so nothing can have been charged.
         Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING, redirect_url="").update(
             status=PaymentStatus.FAILED,
-            failure_reason=str(_("The payment platform did not answer.")),
+            failure_reason=source_text(_("The payment platform did not answer.")),
             updated_at=now,
         )
         raise PaymentRefused(
@@ -347,7 +348,8 @@ def _apply_report(payment, report, now, closed_as, reason) -> EventOutcome:
     if report.state == ProviderState.CANCELED and closed_as is not None:
         status, words = closed_as, reason or words
     payment.status = status
-    payment.failure_reason = str(words or _DEFAULT_REASONS[status])[:300]
+    # Kept in the source language, shown in the reader's (config.i18n.translate_stored).
+    payment.failure_reason = source_text(words or _DEFAULT_REASONS[status])[:300]
     payment.save(update_fields=["status", "failure_reason", "updated_at"])
     return EventOutcome.CLOSED
 
@@ -362,7 +364,7 @@ def _amount_mismatch(payment, report, now) -> EventOutcome:
     )  # fmt: skip
     if payment.status == PaymentStatus.PENDING:
         payment.status = PaymentStatus.FAILED
-        payment.failure_reason = str(
+        payment.failure_reason = source_text(
             _("The amount paid does not match the amount due. Please ask the lot's staff.")
         )
         payment.save(update_fields=["status", "failure_reason", "updated_at"])
