@@ -4,7 +4,7 @@ The ORM path (parking.services.admit_vehicle / release_vehicle) takes six to
 nine statements per gate call; at a few hundred calls a second the round trips
 and the ORM's query building dominate. On PostgreSQL the same decisions run in
 the functions of parking/sql/0003_gate_functions.sql (installed by a migration;
-0004_gate_language.sql replaced two so that they answer the gate's language too),
+0004_gate_language.sql made them answer the gate's language too),
 called here with fixed SQL. What a vehicle owes still comes from
 parking.status.session_status, the one source of truth for it, and
 tests/test_gate_paths.py checks that both paths answer alike.
@@ -24,7 +24,7 @@ from .models import Direction, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
 from .status import session_status
 
-ENTRY = "SELECT * FROM openlot_gate_entry(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+ENTRY = "SELECT * FROM openlot_gate_entry_v2(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 LEAVE = "SELECT * FROM openlot_gate_leave(%s, %s, %s, %s, %s, %s, %s, %s)"
 RECORD_EXIT = (
     "SELECT * FROM openlot_gate_exit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"

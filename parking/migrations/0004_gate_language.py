@@ -1,9 +1,10 @@
 """Each gate's display language, and the PostgreSQL gate functions that return it.
 
-The column comes first, then parking/sql/0004_gate_language.sql replaces
-openlot_gate_entry and openlot_gate_leave with versions that also answer the
-gate's language. Reversed, the 0003 versions come back. Other databases have
-nothing to install: they take the ORM path.
+The column comes first, then parking/sql/0004_gate_language.sql adds
+openlot_gate_entry_v2 and replaces openlot_gate_leave, both answering the gate's
+language too (0003's openlot_gate_entry stays for the previous release). Reversed,
+0003's versions are back. Other databases have nothing to install: they take the
+ORM path.
 """
 
 from pathlib import Path
@@ -13,8 +14,8 @@ from django.db import migrations, models
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DROP = """
-DROP FUNCTION IF EXISTS openlot_gate_entry(text, uuid, text, text, text, text, text, uuid,
-                                           timestamptz, interval, interval);
+DROP FUNCTION IF EXISTS openlot_gate_entry_v2(text, uuid, text, text, text, text, text, uuid,
+                                              timestamptz, interval, interval);
 DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
                                            interval);
 """

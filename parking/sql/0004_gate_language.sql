@@ -4,20 +4,23 @@
 -- parking/sql/0003_gate_functions.sql has shipped and stays as it was. A change is a
 -- new file and a new migration.
 --
--- openlot_gate_entry and openlot_gate_leave answer one more column, `gate_language`
--- (NULL when no gate has the token). CREATE OR REPLACE cannot change the columns a
--- function returns, so these two are dropped and created again, in the migration's
--- transaction; their arguments, locks and decisions are those of 0003, unchanged.
+-- Both functions answer one more column, `gate_language` (NULL when no gate has the
+-- token); their arguments, locks and decisions are those of 0003, unchanged.
+-- Migrations must keep the previous release's processes working until they restart
+-- (docs/deploy.md):
+--   * openlot_gate_leave is read by column name, so a column more is harmless to them;
+--     CREATE OR REPLACE cannot change a function's result columns, so it is dropped and
+--     created again, in the migration's transaction.
+--   * openlot_gate_entry is read by position there, so the new version has a new name,
+--     openlot_gate_entry_v2, and 0003's stays for them (a later migration drops it).
 -- openlot_gate_exit (the second round trip of a fee-paying exit) does not change:
 -- Python keeps the language openlot_gate_leave gave it. The helpers of 0003 stay.
 
-DROP FUNCTION IF EXISTS openlot_gate_entry(text, uuid, text, text, text, text, text, uuid,
-                                           timestamptz, interval, interval);
 DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
                                            interval);
 
 
-CREATE FUNCTION openlot_gate_entry(
+CREATE OR REPLACE FUNCTION openlot_gate_entry_v2(
     p_token_hash text,
     p_session_id uuid,
     p_plate text,
