@@ -81,5 +81,10 @@ def field_error(field: str, error: dict) -> dict:
     template = _FIELD_MESSAGES.get(error.get("type"))
     message = error.get("msg", "")
     if template is not None:
-        message = interpolate(template, error.get("ctx") or {})
+        message = interpolate(template, {k: _plain(v) for k, v in (error.get("ctx") or {}).items()})
     return {"field": field, "message": message}
+
+
+def _plain(value):
+    """90, not 90.0 (a limit on a float field), as pydantic's own message writes it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value

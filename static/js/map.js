@@ -275,6 +275,10 @@
         map.closePopup();
         results().replaceWith(document.importNode(fresh, true));
         window.history.replaceState(null, "", "?" + params.toString());
+        // The language switcher comes back here, not to where the page was first opened.
+        document.querySelectorAll(".language-switcher input[name=next]").forEach(function (next) {
+          next.value = window.location.pathname + window.location.search;
+        });
         showLots();
         say(document.getElementById("results-summary").textContent);
       })
