@@ -98,9 +98,7 @@ def _words(text: str) -> list[str]:
 def english_left(html: str, allowed=()) -> list[str]:
     """The texts of a Chinese page that still hold Latin words other than the allowed ones."""
     allowed = ALLOWED_LATIN | set(allowed)
-    return [
-        text for text in shown_text(html) if any(word not in allowed for word in _words(text))
-    ]
+    return [text for text in shown_text(html) if any(word not in allowed for word in _words(text))]
 
 
 def chinese_left(html: str) -> list[str]:
@@ -310,9 +308,7 @@ ADMIN_PAGES = {
     "vehicles": lambda s: "/admin/parking/parkingsession/",
     "vehicles, unpaid": lambda s: "/admin/parking/parkingsession/?payment=unpaid",
     "a vehicle": lambda s: reverse("admin:parking_parkingsession_change", args=[s["unpaid"].pk]),
-    "a paid vehicle": lambda s: reverse(
-        "admin:parking_parkingsession_change", args=[s["paid"].pk]
-    ),
+    "a paid vehicle": lambda s: reverse("admin:parking_parkingsession_change", args=[s["paid"].pk]),
     "a vehicle's history": lambda s: reverse(
         "admin:parking_parkingsession_history", args=[s["paid"].pk]
     ),
@@ -337,7 +333,7 @@ def test_every_admin_page_reads_in_both_languages(client, scene, owner, name, la
 
 
 ADMIN_ACTIONS = {
-    "mark unpaid, confirm": ("mark_unpaid", "paid", "要將車輛改為未繳費嗎？", "Mark vehicles unpaid?"),
+    "mark unpaid, confirm": ("mark_unpaid", "paid", "改為未繳費嗎？", "Mark vehicles unpaid?"),
     "delete, confirm": ("delete_paid_vehicles", "paid", "要刪除車輛嗎？", "Delete vehicles?"),
     "delete, refused": ("delete_paid_vehicles", "unpaid", "未刪除任何車輛", "Nothing was deleted"),
     "paid in cash": ("mark_paid_in_cash", "unpaid", "已登錄現金繳費", "paid in cash"),
