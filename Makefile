@@ -33,13 +33,14 @@ messages: $(MO_FILES)
 locale/%.mo: locale/%.po scripts/compile_messages.py
 	$(PYTHON) scripts/compile_messages.py $<
 
-# After changing user-facing text: collect it into the catalogues (needs GNU gettext's
-# xgettext), translate what is new in locale/zh_Hant, then `make messages` (or any target
-# that sets up) compiles them. tests/test_i18n_catalogues.py runs this very target.
+# After changing user-facing text: collect it into every catalogue under locale/ (needs
+# GNU gettext's xgettext), translate what is new, then `make messages` (or any target that
+# sets up) compiles them. tests/test_i18n_catalogues.py runs this very target.
+LOCALES := $(notdir $(wildcard locale/*))
 MAKEMESSAGES_IGNORE := .venv tests benchmarks docs data scripts staticfiles media
 makemessages:
-	$(PY) manage.py makemessages --locale zh_Hant --locale en --no-obsolete --add-location file \
-		$(addprefix --ignore ,$(MAKEMESSAGES_IGNORE))
+	$(PY) manage.py makemessages $(addprefix --locale ,$(LOCALES)) --no-obsolete \
+		--add-location file $(addprefix --ignore ,$(MAKEMESSAGES_IGNORE))
 
 run: setup
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)

@@ -102,9 +102,7 @@ def mo_bytes(messages: dict[bytes, bytes]) -> bytes:
     for key_offset, key_length, value_offset, value_length in offsets:
         key_table += [key_length, key_offset + key_start]
         value_table += [value_length, value_offset + value_start]
-    header = struct.pack(
-        "<7I", MAGIC, 0, len(keys), header_size, header_size + 8 * len(keys), 0, 0
-    )
+    header = struct.pack("<7I", MAGIC, 0, len(keys), header_size, header_size + 8 * len(keys), 0, 0)
     tables = struct.pack(f"<{len(key_table)}I", *key_table)
     tables += struct.pack(f"<{len(value_table)}I", *value_table)
     return header + tables + ids + strs
