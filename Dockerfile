@@ -21,8 +21,11 @@ COPY payments ./payments
 COPY admin_portal ./admin_portal
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
+COPY scripts/compile_messages.py ./scripts/
 COPY manage.py ./
 RUN pip install . \
+    && python scripts/compile_messages.py \
     && SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-000000 ALLOWED_HOSTS=build \
        STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput \
     && mkdir -p /var/lib/openlot/media && chown openlot /var/lib/openlot/media

@@ -6,13 +6,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates \
-	bench-kiosk bench-nearby bench-vacancy soak
+	bench-kiosk bench-nearby bench-vacancy soak messages makemessages
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up and run all tests on SQLite, then on PostgreSQL"
 	@echo "make serve  production mode: gunicorn on PostgreSQL, hashed static files"
 	@echo "make screenshots  run the kiosk browser tests and save each step in docs/screenshots/"
+	@echo "make makemessages  after changing text people read: update locale/ (needs gettext)"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +21,26 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed messages
 	$(PY) manage.py migrate --noinput
+
+# The translations (locale/*/LC_MESSAGES/django.po) compiled for Django, when they change.
+# Pure Python (scripts/compile_messages.py): running OpenLot needs no GNU gettext.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+messages: $(MO_FILES)
+
+locale/%.mo: locale/%.po scripts/compile_messages.py
+	$(PYTHON) scripts/compile_messages.py $<
+
+# After changing user-facing text: collect it into every catalogue under locale/ (needs
+# GNU gettext's xgettext), translate what is new, then `make messages` (or any target that
+# sets up) compiles them. tests/test_i18n_catalogues.py runs this very target.
+LOCALES := $(notdir $(wildcard locale/*))
+MAKEMESSAGES_IGNORE := .venv tests benchmarks docs data scripts staticfiles media
+makemessages:
+	$(PY) manage.py makemessages $(addprefix --locale ,$(LOCALES)) --no-obsolete \
+		--add-location file $(addprefix --ignore ,$(MAKEMESSAGES_IGNORE))
 
 run: setup
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
@@ -41,7 +60,7 @@ SERVE_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
-serve: $(VENV)/.installed .secret_key
+serve: $(VENV)/.installed .secret_key messages
 	$(SERVE_ENV) $(PY) scripts/ensure_database.py
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
@@ -54,11 +73,11 @@ lint: $(VENV)/.installed
 
 test: lint test-sqlite test-postgres
 
-test-sqlite: $(VENV)/.installed
+test-sqlite: $(VENV)/.installed messages
 	DATABASE_URL= $(PY) -m pytest
 
 # PostgreSQL when reachable (DATABASE_URL, else 127.0.0.1:5432 as postgres); required in CI.
-test-postgres: $(VENV)/.installed
+test-postgres: $(VENV)/.installed messages
 	@url=$$($(PY) scripts/find_postgres.py) ; \
 	if [ -n "$$url" ]; then \
 		echo "== PostgreSQL: $$url" ; DATABASE_URL=$$url $(PY) -m pytest ; \
@@ -69,7 +88,7 @@ test-postgres: $(VENV)/.installed
 	fi
 
 # 20,000 entry/exit cycles through gunicorn on PostgreSQL (SOAK_CYCLES to change).
-soak: $(VENV)/.installed
+soak: $(VENV)/.installed messages
 	@url=$$($(PY) scripts/find_postgres.py) && DATABASE_URL=$$url $(PY) -m pytest -m soak -s
 
 # Benchmarks (not part of `make test`): results in benchmarks/results/, summary in
@@ -81,7 +100,7 @@ bench-kiosk: $(VENV)/.installed
 	$(PY) -m benchmarks.kiosk
 
 # The README's pictures: the browser tests save them under docs/screenshots/.
-screenshots: $(VENV)/.installed
+screenshots: $(VENV)/.installed messages
 	SCREENSHOTS=1 DATABASE_URL= $(PY) -m pytest -m browser
 
 # Nearby search over 1,000,000 synthetic lots, PostgreSQL and SQLite, next to brute force
@@ -94,4 +113,4 @@ bench-vacancy: $(VENV)/.installed
 	$(PY) -m benchmarks.vacancy
 
 clean:
-	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media staticfiles .pytest_cache $(MO_FILES)

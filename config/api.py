@@ -5,15 +5,17 @@ import logging
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lots.api import router as lots_router
+from parking.api import gate_language
 from parking.api import router as gates_router
 from payments.api import kiosk_router, payments_router, sessions_router
 
-from .errors import ApiError
+from .errors import ApiError, field_error
 
 logger = logging.getLogger(__name__)
 
@@ -34,19 +36,40 @@ api.add_router("/sessions", sessions_router)
 api.add_router("/payments", payments_router)
 
 
-def error_response(request, status: int, code: str, message, errors=None, **extra):
-    body = {"code": code, "message": str(message), **extra}
-    if errors:
-        body["errors"] = errors
+def _is_gate_call(request) -> bool:
     match = getattr(request, "resolver_match", None)
-    if match and (match.url_name or "").startswith("gate_"):
+    return bool(match and (match.url_name or "").startswith("gate_"))
+
+
+def _language(request, status: int, language: str | None) -> str:
+    """Whom the message is for: a gate reads its own language, anyone else the request's."""
+    if language:
+        return language
+    # A gate refused before it was identified (a bad plate, a bad body): look its
+    # token up. Not when the database is what failed: that would only wait on it again.
+    if _is_gate_call(request) and 400 <= status < 500:
+        return gate_language(request) or translation.get_language()
+    return translation.get_language()
+
+
+def error_response(request, status: int, code: str, message, errors=None, language=None, **extra):
+    language = _language(request, status, language)
+    with translation.override(language):
+        body = {"code": code, "message": str(message), **extra}
+        if errors:
+            body["errors"] = [{**error, "message": str(error["message"])} for error in errors]
+    if _is_gate_call(request):
         body = {"open": False, **body}
-    return api.create_response(request, body, status=status)
+    response = api.create_response(request, body, status=status)
+    response["Content-Language"] = language
+    return response
 
 
 @api.exception_handler(ApiError)
 def on_api_error(request, exc: ApiError):
-    response = error_response(request, exc.status, exc.code, exc.message, **exc.extra)
+    response = error_response(
+        request, exc.status, exc.code, exc.message, language=exc.language, **exc.extra
+    )
     if "retry_after" in exc.extra:
         response["Retry-After"] = str(exc.extra["retry_after"])
     return response
@@ -55,10 +78,7 @@ def on_api_error(request, exc: ApiError):
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     errors = [
-        {
-            "field": ".".join(str(part) for part in error.get("loc", ())[1:]) or "body",
-            "message": error.get("msg", ""),
-        }
+        field_error(".".join(str(part) for part in error.get("loc", ())[1:]) or "body", error)
         for error in exc.errors
     ]
     return error_response(

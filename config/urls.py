@@ -13,6 +13,7 @@ def media(request, path):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher
     path("api/", api.urls),
     path("", include("lots.urls")),
     path("", include("payments.urls")),

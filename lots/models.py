@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from .money import format_money
 
@@ -172,4 +173,4 @@ class Tariff(models.Model):
             parts.append(
                 _("daily max %(price)s") % {"price": format_money(self.daily_cap, currency)}
             )
-        return ", ".join(str(part) for part in parts)
+        return pgettext("between the parts of a tariff", ", ").join(str(part) for part in parts)

@@ -1,6 +1,8 @@
 """Money is an integer in the currency's minor unit (ISO 4217); NT$20 is 2000 TWD."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from django.utils.formats import number_format
 
 # ISO 4217 minor-unit exponents that differ from the usual 2.
 _EXPONENTS = {
@@ -35,11 +37,12 @@ def to_major(minor: int, currency: str) -> Decimal:
 
 
 def format_money(minor: int, currency: str) -> str:
-    """NT$20, NT$12.50, US$3.10: whole amounts without decimals, as price signs print them."""
+    """NT$20, NT$1,200, NT$12.50, US$3.10: whole amounts without decimals, as signs print them.
+
+    The symbol leads in every language (Taiwan writes NT$30 in Chinese too); the
+    digits are grouped and the decimals marked as the active language does.
+    """
     value = to_major(minor, currency)
-    places = exponent(currency)
-    if value == value.to_integral_value():
-        text = f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
-    else:
-        text = f"{value.quantize(Decimal(1).scaleb(-places)):,}"
+    places = 0 if value == value.to_integral_value() else exponent(currency)
+    text = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
     return f"{_SYMBOLS.get(currency.upper(), currency.upper() + ' ')}{text}"

@@ -107,6 +107,8 @@ def _map_config(place: SearchPlace, selected: int | None) -> dict:
         "vacancyUrl": vacancy_url,
         "kioskUrl": KIOSK_URL,
         "refreshSeconds": settings.MAP_VACANCY_REFRESH_SECONDS,
+        # Times of readings on the site's clock, as the server-rendered list shows them.
+        "timeZone": timezone.get_current_timezone_name(),
         "fewShare": FEW_SPACES_SHARE,
         "selected": selected,
         "text": {
@@ -122,5 +124,9 @@ def _map_config(place: SearchPlace, selected: int | None) -> dict:
             "locateFailed": _("Your location is not available: click the map or type an address."),
             "searching": _("Looking for parking around there…"),
             "searchFailed": _("The search did not work. Please try again."),
+            "lotVacancy": _("%(name)s: %(vacancy)s"),
+            "zoomIn": _("Zoom in"),
+            "zoomOut": _("Zoom out"),
+            "closePopup": _("Close"),
         },
     }

@@ -4,20 +4,21 @@ import json
 
 import pydantic
 from django.conf import settings
-from django.http import HttpRequest
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
 from ninja.security import HttpBearer
 
-from config.errors import ApiError, GateErrorOut
+from config.errors import ApiError, GateErrorOut, field_error
+from config.i18n import interpolate
 from lots.money import format_money
 
 from . import services
 from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused
-from .models import Direction, Outcome
+from .models import Direction, Gate, Outcome, hash_token
 from .photos import InvalidPhoto, StoredPhoto, store_uploaded_photo, validate_photo_url
 from .plates import InvalidPlate, normalise_plate
 from .schemas import EntryIn, ExitIn, GateDecisionOut
@@ -33,14 +34,17 @@ STATUS = {
     Outcome.PAYMENT_REQUIRED: 402,
     Outcome.NO_ENTRY_RECORD: 404,
 }
+# What a gate's display says, in the gate's own language (Gate.language). Messages in
+# this module stay lazy: a refusal is worded once the gate, and so its language, is
+# known (config.api.error_response).
 MESSAGES = {
-    Outcome.ENTERED: gettext_lazy("Welcome"),
-    Outcome.ALREADY_INSIDE: gettext_lazy("Welcome"),
-    Outcome.FULL: gettext_lazy("Parking full"),
-    Outcome.LOT_CLOSED: gettext_lazy("Parking closed"),
-    Outcome.EXIT_GRANTED: gettext_lazy("Thank you, drive safely"),
-    Outcome.PAYMENT_REQUIRED: gettext_lazy("Please pay %(amount)s at the kiosk"),
-    Outcome.NO_ENTRY_RECORD: gettext_lazy("No entry record for this plate"),
+    Outcome.ENTERED: _("Welcome"),
+    Outcome.ALREADY_INSIDE: _("Welcome"),
+    Outcome.FULL: _("Parking full"),
+    Outcome.LOT_CLOSED: _("Parking closed"),
+    Outcome.EXIT_GRANTED: _("Thank you, drive safely"),
+    Outcome.PAYMENT_REQUIRED: _("Please pay %(amount)s at the kiosk"),
+    Outcome.NO_ENTRY_RECORD: _("No entry record for this plate"),
 }
 
 
@@ -55,15 +59,41 @@ class GateToken(HttpBearer):
         return token if 0 < len(token) <= 200 else None
 
 
+def gate_language(request: HttpRequest) -> str | None:
+    """The language of the gate whose bearer token the request carries, if any.
+
+    For refusals made before the gate was identified (a bad plate, a bad body):
+    one indexed lookup, on the error path only.
+    """
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not 0 < len(token) <= 200:
+        return None
+    try:
+        return (
+            Gate.objects.filter(token_hash=hash_token(token))
+            .values_list("language", flat=True)
+            .first()
+        )
+    except DatabaseError:
+        return None
+
+
 def refusal(refused: GateRefused) -> ApiError:
+    language = refused.gate_language
     if refused.code == "token_revoked":
-        return ApiError(401, "token_revoked", _("This gate's token has been revoked."))
+        return ApiError(
+            401, "token_revoked", _("This gate's token has been revoked."), language=language
+        )
     if refused.code == "wrong_direction":
         direction = Direction(refused.gate_direction).label
         return ApiError(
             403,
             "wrong_direction",
-            _("This token belongs to an %(direction)s gate.") % {"direction": direction},
+            interpolate(
+                _("This token belongs to an %(direction)s gate."), {"direction": direction}
+            ),
+            language=language,
         )
     return ApiError(
         401, "unauthorized", _("A valid gate token is required: Authorization: Bearer <token>.")
@@ -97,7 +127,7 @@ def _validated(schema, data: dict):
         return schema.model_validate(data)
     except pydantic.ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in error["loc"]) or "body", "message": error["msg"]}
+            field_error(".".join(str(p) for p in error["loc"]) or "body", error)
             for error in exc.errors()
         ]
         raise ApiError(
@@ -136,7 +166,7 @@ def plate_read(payload, *, photo_url: str = "", photo: StoredPhoto | None = None
     )
 
 
-def respond(request: HttpRequest, decision: GateDecision):
+def respond(request: HttpRequest, response: HttpResponse, decision: GateDecision):
     # One structured log line per gate call (config.logging.RequestLogMiddleware).
     getattr(request, "log_context", {}).update(
         gate_id=decision.gate_id,
@@ -147,14 +177,16 @@ def respond(request: HttpRequest, decision: GateDecision):
         replayed=decision.replayed,
     )
     amount_due = decision.amount_due
-    display = format_money(amount_due, decision.currency) if amount_due is not None else None
-    message = MESSAGES[decision.outcome]
-    if decision.outcome == Outcome.PAYMENT_REQUIRED:
-        message = message % {"amount": display}
+    # The gate's display speaks the gate's language, whoever sent the request.
+    language = decision.language or translation.get_language()
+    with translation.override(language):
+        display = format_money(amount_due, decision.currency) if amount_due is not None else None
+        message = MESSAGES[decision.outcome] % {"amount": display}
+    response["Content-Language"] = language
     body = GateDecisionOut(
         open=decision.opened,
         code=decision.outcome.value,
-        message=str(message),
+        message=message,
         plate=decision.plate,
         session_id=decision.session_id,
         available=decision.available,
@@ -204,7 +236,7 @@ GATE_ERRORS = {
     response={201: GateDecisionOut, 200: GateDecisionOut, 409: GateDecisionOut, **GATE_ERRORS},
     openapi_extra=_request_body_doc(EntryIn, with_photo=True),
 )
-def entry(request: HttpRequest):
+def entry(request: HttpRequest, response: HttpResponse):
     """201 `entered` (open), 200 `already_inside` (open again, counted once), 409 `full`."""
     payload, upload = read_gate_payload(request, EntryIn)
     now = timezone.now()
@@ -214,8 +246,8 @@ def entry(request: HttpRequest):
     except InvalidPhoto as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
     if upload is None:
-        return respond(request, decide(services.enter, request.auth, read, now))
-    return respond(request, _enter_with_photo(request.auth, payload, upload, now))
+        return respond(request, response, decide(services.enter, request.auth, read, now))
+    return respond(request, response, _enter_with_photo(request.auth, payload, upload, now))
 
 
 def _enter_with_photo(token: str, payload, upload, now) -> GateDecision:
@@ -244,7 +276,10 @@ def decide(service, *args):
         raise refusal(refused) from refused
     except ReadIdReused as exc:
         raise ApiError(
-            422, "read_id_reused", _("This read_id was already used for another plate.")
+            422,
+            "read_id_reused",
+            _("This read_id was already used for another plate."),
+            language=exc.gate_language,
         ) from exc
 
 
@@ -256,8 +291,8 @@ def decide(service, *args):
     response={200: GateDecisionOut, 402: GateDecisionOut, 404: GateDecisionOut, **GATE_ERRORS},
     openapi_extra=_request_body_doc(ExitIn, with_photo=False),
 )
-def exit_(request: HttpRequest):
+def exit_(request: HttpRequest, response: HttpResponse):
     """200 `exit_granted` (open, space freed), 402 `payment_required`, 404 `no_entry_record`."""
     payload, _upload = read_gate_payload(request, ExitIn)
     decision = decide(services.leave, request.auth, plate_read(payload), timezone.now())
-    return respond(request, decision)
+    return respond(request, response, decision)

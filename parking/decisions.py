@@ -25,6 +25,7 @@ class GateDecision:
     lot_id: int
     direction: str
     currency: str
+    language: str  # the gate's: its message is worded in it
     session_id: uuid.UUID | None = None
     available: int | None = None
     amount_due: int | None = None
@@ -36,18 +37,28 @@ class GateDecision:
 
 
 class GateRefused(Exception):
-    """The token does not let this gate call: unknown, revoked, or the other direction."""
+    """The token does not let this gate call: unknown, revoked, or the other direction.
+
+    `gate_language` is the language of the gate the token belongs to, if any.
+    """
 
     CODES = frozenset({"unauthorized", "token_revoked", "wrong_direction"})
 
-    def __init__(self, code: str, gate_direction: str | None = None):
+    def __init__(
+        self, code: str, gate_direction: str | None = None, gate_language: str | None = None
+    ):
         super().__init__(code)
         self.code = code
         self.gate_direction = gate_direction
+        self.gate_language = gate_language
 
 
 class ReadIdReused(Exception):
     """A read_id came back with a different plate: a gate bug, not a retry."""
+
+    def __init__(self, *args, gate_language: str | None = None):
+        super().__init__(*args)
+        self.gate_language = gate_language
 
 
 def pick_exit_session(candidates, plate: str):

@@ -3,7 +3,8 @@
 The ORM path (parking.services.admit_vehicle / release_vehicle) takes six to
 nine statements per gate call; at a few hundred calls a second the round trips
 and the ORM's query building dominate. On PostgreSQL the same decisions run in
-the functions of parking/sql/0003_gate_functions.sql (installed by a migration),
+the functions of parking/sql/0003_gate_functions.sql (installed by a migration;
+0004_gate_language.sql made them answer the gate's language too),
 called here with fixed SQL. What a vehicle owes still comes from
 parking.status.session_status, the one source of truth for it, and
 tests/test_gate_paths.py checks that both paths answer alike.
@@ -23,7 +24,7 @@ from .models import Direction, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
 from .status import session_status
 
-ENTRY = "SELECT * FROM openlot_gate_entry(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+ENTRY = "SELECT * FROM openlot_gate_entry_v2(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 LEAVE = "SELECT * FROM openlot_gate_leave(%s, %s, %s, %s, %s, %s, %s, %s)"
 RECORD_EXIT = (
     "SELECT * FROM openlot_gate_exit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -42,11 +43,16 @@ def _read_ttl() -> timedelta:
     return timedelta(seconds=settings.READ_ID_TTL_SECONDS)
 
 
-def _refuse_if_needed(outcome: str, gate_direction: str | None) -> None:
+def _refuse_if_needed(row: dict, outcome: str) -> None:
     if outcome in GateRefused.CODES:
-        raise GateRefused(outcome, gate_direction)
+        raise GateRefused(outcome, row["direction"], row["gate_language"])
     if outcome == "read_id_reused":
-        raise ReadIdReused()
+        raise ReadIdReused(gate_language=row["gate_language"])
+
+
+def _fetch_row(cursor) -> dict:
+    columns = [column.name for column in cursor.description]
+    return dict(zip(columns, cursor.fetchone(), strict=True))
 
 
 def enter(token: str, read: PlateRead, *, now: datetime) -> GateDecision:
@@ -59,20 +65,19 @@ def enter(token: str, read: PlateRead, *, now: datetime) -> GateDecision:
                 now, _seen_resolution(), _read_ttl(),
             ],
         )  # fmt: skip
-        outcome, gate_id, lot_id, direction, currency, session_id, plate, free, replayed = (
-            cursor.fetchone()
-        )
-    _refuse_if_needed(outcome, direction)
+        row = _fetch_row(cursor)
+    _refuse_if_needed(row, row["outcome"])
     return GateDecision(
-        outcome=Outcome(outcome),
-        plate=plate,
-        gate_id=gate_id,
-        lot_id=lot_id,
+        outcome=Outcome(row["outcome"]),
+        plate=row["plate"],
+        gate_id=row["gate_id"],
+        lot_id=row["lot_id"],
         direction=Direction.ENTRY,
-        currency=currency,
-        session_id=session_id,
-        available=free,
-        replayed=replayed,
+        currency=row["currency"],
+        language=row["gate_language"],
+        session_id=row["session_id"],
+        available=row["available"],
+        replayed=row["replayed"],
     )
 
 
@@ -93,9 +98,8 @@ def _leave_once(token: str, read: PlateRead, now: datetime) -> GateDecision | No
                 read.read_id, now, _seen_resolution(), _read_ttl(),
             ],
         )  # fmt: skip
-        columns = [column.name for column in cursor.description]
-        row = dict(zip(columns, cursor.fetchone(), strict=True))
-    _refuse_if_needed(row["outcome"], row["direction"])
+        row = _fetch_row(cursor)
+    _refuse_if_needed(row, row["outcome"])
     if row["outcome"] == "decide":
         return _decide_fee(row, read, now)
     return _decision(row, row["outcome"])
@@ -125,11 +129,10 @@ def _decide_fee(row: dict, read: PlateRead, now: datetime) -> GateDecision | Non
                 last_seen_at is None or now - last_seen_at >= _seen_resolution(),
             ],
         )  # fmt: skip
-        columns = [column.name for column in cursor.description]
-        recorded = dict(zip(columns, cursor.fetchone(), strict=True))
+        recorded = _fetch_row(cursor)
     if recorded["outcome"] == "changed":
         return None  # paid for, changed or gone meanwhile: decide again on fresh rows
-    _refuse_if_needed(recorded["outcome"], row["direction"])
+    _refuse_if_needed(row, recorded["outcome"])
     return _decision(row | recorded, recorded["outcome"])
 
 
@@ -141,6 +144,7 @@ def _decision(row: dict, outcome: str) -> GateDecision:
         lot_id=row["lot_id"],
         direction=Direction.EXIT,
         currency=row["currency"],
+        language=row["gate_language"],
         session_id=row["session_id"],
         available=row["available"],
         amount_due=row["amount_due"],

@@ -4,8 +4,11 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from config.i18n import default_language, language_choices
 from lots.models import Lot
 
 TOKEN_PREFIX = "olg_"
@@ -30,6 +33,14 @@ class Gate(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     direction = models.CharField(_("direction"), max_length=5, choices=Direction.choices)
+    # What its display says ("Parking full", 「車位已滿」); the machine code never changes.
+    language = models.CharField(
+        _("display language"),
+        max_length=10,
+        choices=language_choices,
+        default=default_language,
+        help_text=_("The language of the messages this gate shows drivers."),
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # The first characters of the clear token, so an operator can tell tokens apart.
     token_hint = models.CharField(_("token starts with"), max_length=12, editable=False)
@@ -130,13 +141,13 @@ ParkingSession._meta.get_field("plate_key").register_lookup(Like)
 
 
 class Outcome(models.TextChoices):
-    ENTERED = "entered", _("entered")
-    ALREADY_INSIDE = "already_inside", _("already inside")
-    FULL = "full", _("parking full")
-    LOT_CLOSED = "lot_closed", _("lot closed")
-    EXIT_GRANTED = "exit_granted", _("exit granted")
-    PAYMENT_REQUIRED = "payment_required", _("payment required")
-    NO_ENTRY_RECORD = "no_entry_record", _("no entry record")
+    ENTERED = "entered", pgettext_lazy("gate decision", "entered")
+    ALREADY_INSIDE = "already_inside", pgettext_lazy("gate decision", "already inside")
+    FULL = "full", pgettext_lazy("gate decision", "parking full")
+    LOT_CLOSED = "lot_closed", pgettext_lazy("gate decision", "lot closed")
+    EXIT_GRANTED = "exit_granted", pgettext_lazy("gate decision", "exit granted")
+    PAYMENT_REQUIRED = "payment_required", pgettext_lazy("gate decision", "payment required")
+    NO_ENTRY_RECORD = "no_entry_record", pgettext_lazy("gate decision", "no entry record")
 
 
 OPENING_OUTCOMES = frozenset({Outcome.ENTERED, Outcome.ALREADY_INSIDE, Outcome.EXIT_GRANTED})
@@ -180,4 +191,6 @@ class GateEvent(models.Model):
         indexes = [models.Index(fields=["lot", "-created_at"], name="gate_event_lot_time")]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.plate} {self.outcome}"
+        # As the admin names it: on the lot's clock, the outcome in the reader's language.
+        at = timezone.localtime(self.created_at, self.lot.zone)
+        return f"{at:%Y-%m-%d %H:%M:%S} · {self.plate} · {self.get_outcome_display()}"

@@ -18,6 +18,8 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
+from config.i18n import interpolate
+
 _FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
@@ -44,8 +46,10 @@ def _decode(upload) -> Image.Image:
     if upload.size > settings.PHOTO_MAX_BYTES:
         raise InvalidPhoto(
             "photo_too_large",
-            _("The photo is larger than %(mb)s MB.")
-            % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
+            interpolate(
+                _("The photo is larger than %(mb)s MB."),
+                {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
+            ),
             status=413,
         )
     try:
@@ -60,8 +64,10 @@ def _decode(upload) -> Image.Image:
             if max(image.size) > settings.PHOTO_MAX_SIDE:
                 raise InvalidPhoto(
                     "photo_too_large",
-                    _("The photo is larger than %(px)s pixels on a side.")
-                    % {"px": settings.PHOTO_MAX_SIDE},
+                    interpolate(
+                        _("The photo is larger than %(px)s pixels on a side."),
+                        {"px": settings.PHOTO_MAX_SIDE},
+                    ),
                 )
             image.load()
     except InvalidPhoto:
@@ -69,8 +75,10 @@ def _decode(upload) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidPhoto(
             "photo_too_large",
-            _("The photo is larger than %(px)s pixels on a side.")
-            % {"px": settings.PHOTO_MAX_SIDE},
+            interpolate(
+                _("The photo is larger than %(px)s pixels on a side."),
+                {"px": settings.PHOTO_MAX_SIDE},
+            ),
         ) from None
     except UnidentifiedImageError:
         raise InvalidPhoto("invalid_photo", _("The photo is not a readable image.")) from None
@@ -142,7 +150,10 @@ def validate_photo_url(url: str) -> str:
     if len(url) > PHOTO_URL_MAX_LENGTH:
         raise InvalidPhoto(
             "invalid_photo_url",
-            _("The photo URL is longer than %(max)s characters.") % {"max": PHOTO_URL_MAX_LENGTH},
+            interpolate(
+                _("The photo URL is longer than %(max)s characters."),
+                {"max": PHOTO_URL_MAX_LENGTH},
+            ),
         )
     try:
         parts = urlsplit(url)

@@ -10,6 +10,8 @@ import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
+from config.i18n import interpolate
+
 PLATE_MIN_LENGTH = 2
 PLATE_MAX_LENGTH = 10
 # Characters a plate is printed with apart from letters and digits.
@@ -49,8 +51,10 @@ def normalise_plate(text: str) -> str:
         raise InvalidPlate(_("A plate has only letters and digits."))
     if not PLATE_MIN_LENGTH <= len(plate) <= PLATE_MAX_LENGTH:
         raise InvalidPlate(
-            _("A plate has %(min)s to %(max)s letters and digits.")
-            % {"min": PLATE_MIN_LENGTH, "max": PLATE_MAX_LENGTH}
+            interpolate(
+                _("A plate has %(min)s to %(max)s letters and digits."),
+                {"min": PLATE_MIN_LENGTH, "max": PLATE_MAX_LENGTH},
+            )
         )
     return plate
 
@@ -70,7 +74,10 @@ def normalise_search(text: str) -> str:
     typed = normalise_plate(text)
     if len(typed) < SEARCH_MIN_LENGTH:
         raise InvalidPlate(
-            _("Type at least %(min)s letters or digits of the plate.") % {"min": SEARCH_MIN_LENGTH}
+            interpolate(
+                _("Type at least %(min)s letters or digits of the plate."),
+                {"min": SEARCH_MIN_LENGTH},
+            )
         )
     return typed
 

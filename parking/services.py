@@ -63,9 +63,9 @@ def authenticate_gate(token: str, direction: str, *, now: datetime) -> Gate:
     if gate is None:
         raise GateRefused("unauthorized")
     if gate.revoked_at is not None:
-        raise GateRefused("token_revoked", gate.direction)
+        raise GateRefused("token_revoked", gate.direction, gate.language)
     if gate.direction != direction:
-        raise GateRefused("wrong_direction", gate.direction)
+        raise GateRefused("wrong_direction", gate.direction, gate.language)
     resolution = timedelta(seconds=settings.GATE_LAST_SEEN_RESOLUTION_SECONDS)
     if gate.last_seen_at is None or now - gate.last_seen_at >= resolution:
         Gate.objects.filter(pk=gate.pk).update(last_seen_at=now)
@@ -273,6 +273,7 @@ def _decision(gate, outcome, plate, session_id, available, amount_due, replayed=
         lot_id=gate.lot_id,
         direction=gate.direction,
         currency=gate.lot.currency,
+        language=gate.language,
         session_id=session_id,
         available=available,
         amount_due=amount_due,
@@ -287,15 +288,22 @@ def _replay(gate: Gate, read: PlateRead) -> GateDecision | None:
     if event is None:
         return None
     if event.plate_as_read != read.plate_as_read:
-        raise ReadIdReused(read.read_id)
+        raise ReadIdReused(read.read_id, gate_language=gate.language)
     return _decision(gate, event.outcome, event.plate, event.session_id, event.available,
                      event.amount_due, replayed=True)  # fmt: skip
 
 
 @transaction.atomic
-def create_gate(lot: Lot, *, name: str, direction: str) -> tuple[Gate, str]:
-    """A new gate and its clear token (shown once; only its hash is stored)."""
+def create_gate(
+    lot: Lot, *, name: str, direction: str, language: str | None = None
+) -> tuple[Gate, str]:
+    """A new gate and its clear token (shown once; only its hash is stored).
+
+    The gate's display language is `language`, or the site's default.
+    """
     gate = Gate(lot=lot, name=name, direction=direction)
+    if language:
+        gate.language = language
     token = gate.set_new_token()
     gate.full_clean()
     gate.save()

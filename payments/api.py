@@ -10,6 +10,7 @@ from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
 from config.errors import ApiError, ErrorOut
+from config.i18n import translate_stored
 from lots.models import Lot
 from lots.money import format_money
 from parking.plates import InvalidPlate, normalise_search
@@ -142,7 +143,7 @@ def payment_out(payment: Payment) -> PaymentOut:
         paid_at=payment.paid_at,
         receipt_number=payment.receipt_number,
         exit_allowed_until=payment.exit_allowed_until,
-        failure_reason=payment.failure_reason,
+        failure_reason=translate_stored(payment.failure_reason),
     )
 
 

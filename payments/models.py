@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lots.models import Lot
+from lots.money import format_money
 from parking.models import ParkingSession
 
 
@@ -117,7 +118,9 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["lot", "-created_at"], name="payment_lot_created")]
 
     def __str__(self) -> str:
-        return f"{self.plate} {self.amount} {self.currency} {self.status}"
+        # As the admin names it (titles, history): in the reader's language.
+        money = format_money(self.amount, self.currency)
+        return f"{self.plate} · {money} · {self.get_status_display()}"
 
     @property
     def is_final(self) -> bool:

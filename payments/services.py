@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from config.i18n import source_text
 from parking.models import ParkingSession
 from parking.services import (
     SessionState,
@@ -397,7 +398,8 @@ def _apply_report(payment, session, report, now, closed_as, reason) -> EventOutc
     if report.state == ProviderState.CANCELED and closed_as is not None:
         status, words = closed_as, reason or words
     payment.status = status
-    payment.failure_reason = str(words or _DEFAULT_REASONS[status])[:300]
+    # Kept in the source language, shown in the reader's (config.i18n.translate_stored).
+    payment.failure_reason = source_text(words or _DEFAULT_REASONS[status])[:300]
     payment.save(update_fields=["status", "failure_reason", "updated_at"])
     return EventOutcome.CLOSED
 
@@ -412,7 +414,7 @@ def _amount_mismatch(payment, report, now) -> EventOutcome:
     )  # fmt: skip
     if payment.status == PaymentStatus.PENDING:
         payment.status = PaymentStatus.FAILED
-        payment.failure_reason = str(
+        payment.failure_reason = source_text(
             _("The amount paid does not match the amount due. Please ask the lot's staff.")
         )
         payment.save(update_fields=["status", "failure_reason", "updated_at"])

@@ -45,7 +45,8 @@ def test_the_owner_sees_their_gates_with_token_hint_and_state(
 
 def test_adding_a_gate_shows_its_token_once_and_it_opens_the_gate(owner_client, owner, lot, gates):
     response = owner_client.post(
-        "/admin/parking/gate/add/", {"lot": lot.pk, "name": "North entry", "direction": "entry"}
+        "/admin/parking/gate/add/",
+        {"lot": lot.pk, "name": "North entry", "direction": "entry", "language": "en"},
     )
 
     assert response.status_code == 200
@@ -134,7 +135,7 @@ def test_the_gates_page_offers_its_token_actions(owner_client, entry_gate):
 def test_renaming_a_gate_keeps_its_token(owner_client, entry_gate, gates):
     owner_client.post(
         reverse("admin:parking_gate_change", args=[entry_gate.pk]),
-        {"name": "Main entry", "lot": entry_gate.lot_id, "direction": "exit"},
+        {"name": "Main entry", "lot": entry_gate.lot_id, "direction": "exit", "language": "en"},
     )
 
     entry_gate.refresh_from_db()

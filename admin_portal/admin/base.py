@@ -18,9 +18,6 @@ class ScopedAdmin(admin.ModelAdmin):
 
     scope = None  # staticmethod(scoping.…_for)
 
-    class Media:
-        css = {"all": ["admin_portal/admin.css"]}
-
     def get_queryset(self, request):
         queryset = self.scope(request.user)
         ordering = self.get_ordering(request)

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from parking.models import Gate
@@ -17,16 +17,16 @@ from .filters import LotFilter
 
 def token_state(gate: Gate) -> str:
     if gate.revoked_at is None:
-        return _("active")
+        return pgettext("gate token", "active")
     return _("revoked %(time)s") % {"time": lot_time(gate.revoked_at, gate.lot)}
 
 
 @admin.register(Gate)
 class GateAdmin(ScopedAdmin):
     scope = staticmethod(gates_for)
-    list_display = ["name", "lot", "direction", "token_hint", "token", "last_seen"]
+    list_display = ["name", "lot", "direction", "language", "token_hint", "token", "last_seen"]
     list_select_related = ["lot"]
-    list_filter = ["direction", LotFilter]
+    list_filter = ["direction", "language", LotFilter]
     search_fields = ["name", "lot__name"]
     autocomplete_fields = ["lot"]
     actions = ["revoke_tokens", "issue_new_tokens"]
@@ -34,8 +34,10 @@ class GateAdmin(ScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["lot", "name", "direction"]
-        return ["lot", "name", "direction", "token_hint", "token", "last_seen", "created"]
+            return ["lot", "name", "direction", "language"]
+        return [
+            "lot", "name", "direction", "language", "token_hint", "token", "last_seen", "created",
+        ]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lots.models import Lot, Tariff
@@ -38,7 +40,7 @@ class GateInline(admin.TabularInline):
     """The lot's gates at a glance; tokens are managed on each gate's own page."""
 
     model = Gate
-    fields = ["name", "direction", "token_hint", "token_state", "last_seen"]
+    fields = ["name", "direction", "language", "token_hint", "token_state", "last_seen"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -68,7 +70,7 @@ class LotAdmin(ScopedAdmin):
         "parked_vehicles",
         "available",
         "tariff_summary",
-        "is_active",
+        "active",
     ]
     list_select_related = ["tariff"]
     list_filter = ["is_active"]
@@ -110,6 +112,12 @@ class LotAdmin(ScopedAdmin):
     @admin.display(description=_("tariff"))
     def tariff_summary(self, lot):
         return lot.tariff.describe()
+
+    @admin.display(description=_("active"), ordering="is_active")
+    def active(self, lot):
+        # Django's yes/no icon, its alt text in the reader's language (Django writes "True").
+        icon, words = ("yes", gettext("Yes")) if lot.is_active else ("no", gettext("No"))
+        return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), words)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.i18n import translate_stored
 from lots.money import to_major
 from payments.models import Payment
 
@@ -74,7 +75,7 @@ class PaymentAdmin(ReadOnlyScopedAdmin):
         "provider",
         "provider_reference",
         "status",
-        "failure_reason",
+        "failure",
         "created",
         "paid",
         "billed_period",
@@ -100,6 +101,11 @@ class PaymentAdmin(ReadOnlyScopedAdmin):
     def billed_period(self, payment):
         lot = payment.lot
         return f"{lot_time(payment.billing_from, lot)} – {lot_time(payment.billing_until, lot)}"
+
+    @admin.display(description=_("failure reason"))
+    def failure(self, payment):
+        # Stored in the source language, read in the owner's.
+        return translate_stored(payment.failure_reason) or EMPTY
 
     @admin.display(description=_("recorded by"))
     def recorded_by_name(self, payment):

@@ -136,11 +136,23 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=1
 # (config.http.client_address; Django's HTTP_X_FORWARDED_FOR spelling works too.)
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
-LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+# Languages people read OpenLot in (docs/i18n.md). Each name is written in its own
+# language, so everyone finds theirs in the switcher. LANGUAGE_CODE is the
+# default: for a browser that asks for none of these, for new gates, and for
+# the command line. Taiwan first; LANGUAGE_CODE=en for an English-first site.
+LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hant")
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Taipei")
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Taiwan's number and date conventions where Django's zh_Hant differ (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
+# Grouped amounts (NT$1,200) where no language is active (the command line).
+NUMBER_GROUPING = 3
+# A language chosen in the switcher is remembered for a year (a session cookie by default).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))

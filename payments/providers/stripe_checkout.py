@@ -20,7 +20,6 @@ from uuid import UUID
 
 import stripe
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lots.money import exponent
@@ -225,7 +224,7 @@ class StripeProvider(PaymentProvider):
             intent = _field(session, "payment_intent")
             if _field(intent, "status") in _FAILED_INTENT_STATES:
                 error = _field(intent, "last_payment_error", {})
-                reason = _field(error, "message", "") or _("The payment was declined.")
+                reason = _field(error, "message", "") or gettext_lazy("The payment was declined.")
                 return PaymentReport(ProviderState.FAILED, reason=reason)
         return PaymentReport(ProviderState.OPEN)
 

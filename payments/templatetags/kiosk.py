@@ -1,10 +1,12 @@
-"""Money and durations as the kiosk shows them."""
+"""Money, days, times and durations as the kiosk shows them, in the reader's language."""
 
 from datetime import timedelta
 
 from django import template
 from django.utils.translation import gettext as _
 
+from config.i18n import translate_stored as _translate_stored
+from lots.dates import clock_time, short_day, short_day_time
 from lots.money import format_money
 
 register = template.Library()
@@ -14,6 +16,30 @@ register = template.Library()
 def money(amount: int, currency: str) -> str:
     """`{{ payment.amount|money:payment.currency }}` -> NT$30."""
     return format_money(amount, currency)
+
+
+@register.filter(name="short_day")
+def short_day_filter(value) -> str:
+    """Tue 24 Nov; 11月24日 (二). On the current time zone: wrap in {% timezone lot.timezone %}."""
+    return short_day(value)
+
+
+@register.filter(name="short_day_time")
+def short_day_time_filter(value) -> str:
+    """Tue 24 Nov, 09:05; 11月24日 (二) 09:05."""
+    return short_day_time(value)
+
+
+@register.filter
+def clock(value) -> str:
+    """09:05 (a 24-hour clock in every language)."""
+    return clock_time(value) if value else ""
+
+
+@register.filter
+def translate_stored(text: str) -> str:
+    """A stored message (a payment's failure reason) in the reader's language."""
+    return _translate_stored(text)
 
 
 @register.filter

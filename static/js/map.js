@@ -31,6 +31,16 @@
     });
   }
 
+  // 09:05:30 on a 24-hour clock in every language, on the site's clock (as the server's list).
+  function clockTime(date) {
+    var options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+    try {
+      return date.toLocaleTimeString(lang, Object.assign({ timeZone: config.timeZone }, options));
+    } catch (error) {
+      return date.toLocaleTimeString(lang, options); // a zone this browser does not know
+    }
+  }
+
   function say(message) {
     statusElement.textContent = message || "";
   }
@@ -230,7 +240,7 @@
     element.textContent = words;
     setFullnessClass(element, state);
     current.content.querySelector(".lot-popup-reading").textContent = format(text.checkedAt, {
-      time: readAt.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" }),
+      time: clockTime(readAt),
     });
     // Keep the list and the marker in step with what the popup says.
     var item = listItem(current.id);
@@ -242,7 +252,7 @@
       var marker = markers.get(current.id);
       if (marker && changed) marker.setIcon(markerIcon(lotFromItem(item), true));
     }
-    if (changed) say(vacancy.name + ": " + words);
+    if (changed) say(format(text.lotVacancy, { name: vacancy.name, vacancy: words }));
     var popup = markers.get(current.id) && markers.get(current.id).getPopup();
     if (popup) popup.update();
   }
@@ -265,6 +275,10 @@
         map.closePopup();
         results().replaceWith(document.importNode(fresh, true));
         window.history.replaceState(null, "", "?" + params.toString());
+        // The language switcher comes back here, not to where the page was first opened.
+        document.querySelectorAll(".language-switcher input[name=next]").forEach(function (next) {
+          next.value = window.location.pathname + window.location.search;
+        });
         showLots();
         say(document.getElementById("results-summary").textContent);
       })
@@ -317,11 +331,14 @@
       element.hidden = false;
     });
     map = L.map(mapElement, {
-      zoomControl: true,
+      zoomControl: false,
       zoomAnimation: animate,
       fadeAnimation: animate,
       markerZoomAnimation: animate,
     }).setView(config.centre, config.zoom);
+    L.control.zoom({ zoomInTitle: text.zoomIn, zoomOutTitle: text.zoomOut }).addTo(map);
+    // Leaflet's credit, without its English tooltip.
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     if (config.tiles.url) {
       L.tileLayer(config.tiles.url, {
         maxZoom: config.tiles.maxZoom,
@@ -340,6 +357,14 @@
 
     map.on("click", function (event) {
       search(event.latlng.lat, event.latlng.lng);
+    });
+    map.on("popupopen", function (event) {
+      // Leaflet names its close button in English.
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) {
+        close.setAttribute("aria-label", text.closePopup);
+        close.setAttribute("title", text.closePopup);
+      }
     });
     map.on("popupclose", function (event) {
       if (selection && event.popup.getElement() && event.popup.getContent() === selection.content) {

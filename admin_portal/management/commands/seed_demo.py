@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
 from admin_portal import demo
+from config.i18n import default_language
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
             "--force", action="store_true", help="load even with DEBUG off (never in production)"
         )
 
+    @no_translations  # the command line speaks English (docs/i18n.md)
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("The demo has known passwords and tokens; it needs DEBUG on.")
@@ -33,6 +35,9 @@ class Command(BaseCommand):
         out(f"  Admin        {base}/admin/")
         out(f"               lot owner: {demo.OWNER[0]} / {demo.OWNER[1]}")
         out(f"               superuser: {demo.SUPERUSER[0]} / {demo.SUPERUSER[1]}")
+        languages = " / ".join(name for _code, name in settings.LANGUAGES)
+        out(f"  Languages    {languages}: switch on any page (default {settings.LANGUAGE_CODE})")
+        out(f"               gates speak {default_language()}; change one in the admin")
         for item in demo_lots:
             lot = item.lot
             out("")

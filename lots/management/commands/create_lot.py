@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import transaction
 
 from lots.models import default_currency
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--daily-cap", type=Decimal, default=None)
 
     @transaction.atomic
+    @no_translations  # the command line speaks English (docs/i18n.md)
     def handle(self, *args, **options):
         currency = (options["currency"] or default_currency()).upper()
         try:

@@ -2,7 +2,7 @@ import argparse
 import sys
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import IntegrityError
 
 from lots.importing import (
@@ -40,6 +40,7 @@ class Command(BaseCommand):
             help=f"skip lots outside this box, in degrees (default: Taiwan, {TAIWAN})",
         )
 
+    @no_translations  # the command line speaks English (docs/i18n.md)
     def handle(self, *args, **options):
         try:
             rows = read_lot_csv(options["file"])

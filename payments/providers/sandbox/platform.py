@@ -15,7 +15,7 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from ...models import SandboxCheckout
 from ..base import (
