@@ -27,14 +27,6 @@ def ensure_apt(command: str, package: str | None = None) -> str:
     return shutil.which(command)
 
 
-def ensure_pip(module: str, requirement: str) -> None:
-    try:
-        __import__(module)
-    except ImportError:
-        print(f"installing {requirement} (pip)", flush=True)
-        subprocess.run([PYTHON, "-m", "pip", "install", "-q", requirement], check=True)
-
-
 def server_env(database_url: str, **extra) -> dict:
     """Production settings on plain HTTP at 127.0.0.1, with the benchmark URLs."""
     return {

@@ -8,20 +8,19 @@ gunicorn (production settings) on PostgreSQL, both started here. In one run:
    (same middleware, no work): the baseline;
 2. saturation, closed loop: wrk with 32 connections, each a gate pair on its
    own lot, driving entry -> exit cycles with fresh plates;
-3. constant rate, open loop: locust offers 200 gate calls a second (200 users
-   at one call a second each) for a minute; p50/p99 latency.
+3. constant rate, open loop: benchmarks/openloop.py offers 200 gate calls a
+   second for a minute, after a 10-second warm-up; p50/p99 latency, measured
+   from when each call was due (no coordinated omission).
 
 The ratio of 2 to 1 and the latencies of 3 go to benchmarks/results/.
 """
 
 import argparse
-import csv
 import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from benchmarks.common import (
@@ -30,7 +29,6 @@ from benchmarks.common import (
     RESULTS,
     ROOT,
     ensure_apt,
-    ensure_pip,
     gunicorn,
     manage,
     server_env,
@@ -129,46 +127,16 @@ def wrk(
     return {"command": " ".join(command[:-1] if not args else command), **parse_wrk(output)}
 
 
-def locust_constant_rate(url: str, *, rate: int, seconds: int, lots: int, run: str) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        prefix = Path(tmp) / "locust"
-        env = {**os.environ, "BENCH_LOTS": str(lots), "BENCH_RUN": run, "BENCH_USER_RATE": "1"}
-        command = [
-            PYTHON,
-            "-m",
-            "locust",
-            "-f",
-            str(HERE / "locust_gates.py"),
-            "--headless",
-            "-u",
-            str(rate),
-            "-r",
-            str(rate),
-            "-t",
-            f"{seconds}s",
-            "--host",
-            url,
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-        ]
-        subprocess.run(command, check=False, env=env, capture_output=True, cwd=ROOT)
-        with open(f"{prefix}_stats.csv") as stats:
-            row = next(r for r in csv.DictReader(stats) if r["Name"] == "Aggregated")
-    return {
-        "command": f"locust -f benchmarks/locust_gates.py --headless -u {rate} -r {rate} "
-        f"-t {seconds}s (each user: 1 call/s)",
-        "offered_rate": rate,
-        "achieved_rate": round(float(row["Requests/s"]), 1),
-        "requests": int(row["Request Count"]),
-        "failures": int(row["Failure Count"]),
-        "p50_ms": float(row["50%"]),
-        "p90_ms": float(row["90%"]),
-        "p99_ms": float(row["99%"]),
-        "max_ms": float(row["Max Response Time"]),
-    }
+def constant_rate(url: str, *, rate: int, seconds: int, lots: int, run: str) -> dict:
+    """Open loop at `rate` calls a second (benchmarks/openloop.py), after a warm-up."""
+    command = [PYTHON, "-m", "benchmarks.openloop", url, "--rate", str(rate),
+               "--lots", str(lots), "--pairs", str(rate)]  # fmt: skip
+    warm_up = [*command, "--seconds", "10", "--run", f"{run}w"]
+    subprocess.run(warm_up, check=True, capture_output=True, cwd=ROOT)
+    measured = [*command, "--seconds", str(seconds), "--run", run]
+    output = subprocess.run(measured, check=True, capture_output=True, text=True, cwd=ROOT)
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    return {"command": "python -m benchmarks.openloop " + " ".join(measured[3:]), **result}
 
 
 def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) -> dict:
@@ -179,8 +147,9 @@ def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) 
         print(f"[{path}] gunicorn: {args.workers} workers x {args.threads} threads", flush=True)
         bare_script = HERE / "bare_post.lua"
         wrk(wrk_bin, f"{url}/bench/bare", bare_script, connections=8, threads=2, seconds=3)
-        bare = wrk(wrk_bin, f"{url}/bench/bare", bare_script,
-                   connections=args.connections, threads=2, seconds=args.seconds)  # fmt: skip
+        # The same wrk set-up as the gate run: one thread per connection.
+        bare = wrk(wrk_bin, f"{url}/bench/bare", bare_script, connections=args.connections,
+                   threads=args.connections, seconds=args.seconds)  # fmt: skip
         print(f"[{path}] bare view: {bare['requests_per_second']:.0f} req/s", flush=True)
         gates = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
                     threads=args.connections, seconds=args.seconds,
@@ -193,13 +162,16 @@ def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) 
               f"= {ratio:.2f} x bare", flush=True)  # fmt: skip
         result = {"bare_view": bare, "gate_cycles": gates, "throughput_ratio": round(ratio, 3)}
         if path == "fast":
-            steady = locust_constant_rate(
+            steady = constant_rate(
                 url, rate=args.rate, seconds=args.rate_seconds, lots=lots, run=str(run + 1)
             )
             print(f"[{path}] constant {args.rate}/s: p50 {steady['p50_ms']} ms, "
                   f"p99 {steady['p99_ms']} ms", flush=True)  # fmt: skip
-            if steady["failures"]:
-                raise SystemExit(f"[{path}] {steady['failures']} calls failed at a constant rate")
+            failed = {
+                code: n for code, n in steady["statuses"].items() if code not in ("200", "201")
+            }
+            if failed:
+                raise SystemExit(f"[{path}] calls failed at a constant rate: {failed}")
             result["constant_rate"] = steady
     return result
 
@@ -221,7 +193,6 @@ def main() -> int:
     args = parser.parse_args()
 
     wrk_bin = ensure_apt("wrk")
-    ensure_pip("locust", "locust>=2.20")
     env = server_env(args.database_url, LOG_LEVEL="WARNING")
     subprocess.run([PYTHON, "scripts/ensure_database.py", "--fresh"], cwd=ROOT, env=env, check=True)
     manage(env, "migrate", "--noinput", "-v0")

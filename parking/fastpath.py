@@ -3,9 +3,9 @@
 The ORM path (parking.services.admit_vehicle / release_vehicle) takes six to
 nine statements per gate call; at a few hundred calls a second the round trips
 and the ORM's query building dominate. On PostgreSQL the same decisions run in
-the functions of parking/sql/0003_gate_functions.sql (installed by a migration;
-0004_gate_language.sql made them answer the gate's language too),
-called here with fixed SQL. What a vehicle owes still comes from
+SQL functions (parking/sql/, installed by migrations: 0003 made them, 0004 had
+them answer the gate's language, 0005 rid them of sub-transactions), called
+here with fixed SQL. What a vehicle owes still comes from
 parking.status.session_status, the one source of truth for it, and
 tests/test_gate_paths.py checks that both paths answer alike.
 """
@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from lots.models import Lot
 
@@ -24,11 +24,18 @@ from .models import Direction, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
 from .status import session_status
 
-ENTRY = "SELECT * FROM openlot_gate_entry_v2(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-LEAVE = "SELECT * FROM openlot_gate_leave(%s, %s, %s, %s, %s, %s, %s, %s)"
+ENTRY = "SELECT * FROM openlot_gate_entry_v3(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+LEAVE = "SELECT * FROM openlot_gate_leave_v2(%s, %s, %s, %s, %s, %s, %s, %s)"
 RECORD_EXIT = (
-    "SELECT * FROM openlot_gate_exit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "SELECT * FROM openlot_gate_exit_v2(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+# Raised by the functions when another call with the same read_id answered while this
+# one was deciding: everything this call did is undone; asking again replays that answer.
+ASK_AGAIN = "OL002"
+
+
+class _AskAgain(Exception):
+    pass
 
 
 def available() -> bool:
@@ -50,22 +57,35 @@ def _refuse_if_needed(row: dict, outcome: str) -> None:
         raise ReadIdReused(gate_language=row["gate_language"])
 
 
-def _fetch_row(cursor) -> dict:
-    columns = [column.name for column in cursor.description]
-    return dict(zip(columns, cursor.fetchone(), strict=True))
+def _call(sql: str, params: list) -> dict:
+    """One function call, one round trip: its single row, by column name."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            columns = [column.name for column in cursor.description]
+            return dict(zip(columns, cursor.fetchone(), strict=True))
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) == ASK_AGAIN:
+            raise _AskAgain from error
+        raise
 
 
-def enter(token: str, read: PlateRead, *, now: datetime) -> GateDecision:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            ENTRY,
-            [
-                hash_token(token), uuid.uuid4(), read.plate, ocr_key(read.plate),
-                read.plate_as_read, read.photo_url, read.photo_thumbnail, read.read_id,
-                now, _seen_resolution(), _read_ttl(),
-            ],
-        )  # fmt: skip
-        row = _fetch_row(cursor)
+def enter(token: str, read: PlateRead, *, now: datetime, attempts: int) -> GateDecision:
+    for _attempt in range(attempts):
+        try:
+            row = _call(
+                ENTRY,
+                [
+                    hash_token(token), uuid.uuid4(), read.plate, ocr_key(read.plate),
+                    read.plate_as_read, read.photo_url, read.photo_thumbnail, read.read_id,
+                    now, _seen_resolution(), _read_ttl(),
+                ],
+            )  # fmt: skip
+        except _AskAgain:
+            continue
+        break
+    else:
+        raise RuntimeError(f"entry of {read.plate} undecided after {attempts} attempts")
     _refuse_if_needed(row, row["outcome"])
     return GateDecision(
         outcome=Outcome(row["outcome"]),
@@ -90,15 +110,16 @@ def leave(token: str, read: PlateRead, *, now: datetime, attempts: int) -> GateD
 
 
 def _leave_once(token: str, read: PlateRead, now: datetime) -> GateDecision | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
+    try:
+        row = _call(
             LEAVE,
             [
                 hash_token(token), read.plate, ocr_key(read.plate), read.plate_as_read,
                 read.read_id, now, _seen_resolution(), _read_ttl(),
             ],
         )  # fmt: skip
-        row = _fetch_row(cursor)
+    except _AskAgain:
+        return None
     _refuse_if_needed(row, row["outcome"])
     if row["outcome"] == "decide":
         return _decide_fee(row, read, now)
@@ -118,8 +139,8 @@ def _decide_fee(row: dict, read: PlateRead, now: datetime) -> GateDecision | Non
     status = session_status(session, now, _rules(row, lot))
     outcome = Outcome.EXIT_GRANTED if status.exit_allowed else Outcome.PAYMENT_REQUIRED
     last_seen_at = row["last_seen_at"]
-    with connection.cursor() as cursor:
-        cursor.execute(
+    try:
+        recorded = _call(
             RECORD_EXIT,
             [
                 row["gate_id"], lot.pk, outcome.value, session.pk,
@@ -129,7 +150,8 @@ def _decide_fee(row: dict, read: PlateRead, now: datetime) -> GateDecision | Non
                 last_seen_at is None or now - last_seen_at >= _seen_resolution(),
             ],
         )  # fmt: skip
-        recorded = _fetch_row(cursor)
+    except _AskAgain:
+        return None
     if recorded["outcome"] == "changed":
         return None  # paid for, changed or gone meanwhile: decide again on fresh rows
     _refuse_if_needed(row, recorded["outcome"])

@@ -46,7 +46,7 @@ ATTEMPTS = 3
 def enter(token: str, read: PlateRead, *, now: datetime) -> GateDecision:
     """An entry gate's read: authenticate the token and decide. Raises GateRefused."""
     if fastpath.available():
-        return fastpath.enter(token, read, now=now)
+        return fastpath.enter(token, read, now=now, attempts=ATTEMPTS)
     return admit_vehicle(authenticate_gate(token, Direction.ENTRY, now=now), read, now=now)
 
 

@@ -1,6 +1,7 @@
 """Many gates at once, through real HTTP and a real gunicorn: nothing over-admitted."""
 
 import random
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -119,3 +120,28 @@ def test_exits_decided_in_python_racing_entries_keep_the_count_exact(server, own
     assert outcomes[("entry", "entered")] + outcomes[("entry", "full")] == 40
     assert_counter_matches_sessions(lot)
     assert lot.occupied == outcomes[("entry", "entered")]
+
+
+def test_one_read_id_sent_by_a_gate_many_times_at_once_is_decided_once(server, owner):
+    lot = make_lot(owner, capacity=20, free_minutes=60)
+    entry, exit_ = make_gate(lot, Direction.ENTRY), make_gate(lot, Direction.EXIT)
+    read_ids = {direction: str(uuid.uuid4()) for direction in ("entry", "exit")}
+
+    def send(gate):
+        response = requests.post(
+            f"{server}/api/gates/{gate.direction}",
+            json={"plate": "RETRY01", "read_id": read_ids[gate.direction]},
+            headers={"Authorization": f"Bearer {gate.token}"},
+            timeout=60,
+        )
+        return response.status_code, response.json()
+
+    for gate, status, code in ((entry, 201, "entered"), (exit_, 200, "exit_granted")):
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            answers = list(pool.map(send, [gate] * 12))
+        assert {(s, body["code"], body["session_id"]) for s, body in answers} == {
+            (status, code, answers[0][1]["session_id"])
+        }
+    assert GateEvent.objects.filter(lot=lot).count() == 2
+    assert_counter_matches_sessions(lot)
+    assert lot.occupied == 0

@@ -125,7 +125,7 @@ def test_the_hourly_limit_holds_across_minutes(client, lot, clock, settings):
     assert search(client, lot, "ABC1234").status_code == 429
 
 
-def test_behind_a_proxy_the_configured_header_names_the_client(client, lot, settings):
+def test_behind_a_proxy_the_configured_header_names_the_client(client, lot, settings, clock):
     settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
     settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     first = {"HTTP_X_FORWARDED_FOR": "203.0.113.7, 10.0.0.1"}
@@ -164,7 +164,7 @@ def test_in_production_the_limits_live_in_the_database_cache_that_migrate_create
     assert output.stdout.strip().splitlines()[-1] == "[True, True, False]"
 
 
-def test_the_header_is_named_as_for_the_admin_login(client, lot, settings):
+def test_the_header_is_named_as_for_the_admin_login(client, lot, settings, clock):
     # One setting for both limits: the header as it is sent.
     settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
     settings.CLIENT_IP_HEADER = "X-Forwarded-For"
@@ -176,7 +176,7 @@ def test_the_header_is_named_as_for_the_admin_login(client, lot, settings):
     assert search(client, lot, "ABC1234", HTTP_X_FORWARDED_FOR="198.51.100.9").status_code == 200
 
 
-def test_the_lots_own_kiosk_terminals_are_never_limited(client, lot, settings):
+def test_the_lots_own_kiosk_terminals_are_never_limited(client, lot, settings, clock):
     settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
     settings.KIOSK_TRUSTED_ADDRESSES = ["192.168.10.0/24"]
     for _ in range(10):

@@ -90,7 +90,7 @@ def database_from_env(url: str) -> dict:
         }
     else:
         config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-        config["CONN_HEALTH_CHECKS"] = True
+        config["CONN_HEALTH_CHECKS"] = env.bool("DB_HEALTH_CHECKS", default=True)
         config.setdefault("OPTIONS", {})["connect_timeout"] = env.int(
             "DB_CONNECT_TIMEOUT", default=5
         )
@@ -266,6 +266,15 @@ def _origin(url: str) -> list[str]:
 # themselves: CSP_PHOTO_SOURCES says where (any https host by default; list the
 # cameras' origins, e.g. http://10.1.2.3, to allow plain-HTTP cameras).
 CONTENT_SECURITY_POLICY = {
+    # JSON answers are never rendered as pages: no policy to build for them (gate
+    # calls are the hot path). The API's HTML docs (/api/docs) keep the policy.
+    "EXCLUDE_URL_PREFIXES": [
+        "/api/gates/",
+        "/api/lots/",
+        "/api/kiosk/",
+        "/api/sessions/",
+        "/api/payments",
+    ],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -286,7 +295,7 @@ CONTENT_SECURITY_POLICY = {
             SELF,
             *env.list("CSP_FORM_ACTION", default=["https://checkout.stripe.com"]),
         ],
-    }
+    },
 }
 
 # LOG_FORMAT=json writes one JSON object per line (production default); text is for people.
