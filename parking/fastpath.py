@@ -3,9 +3,8 @@
 The ORM path (parking.services.admit_vehicle / release_vehicle) takes six to
 nine statements per gate call; at a few hundred calls a second the round trips
 and the ORM's query building dominate. On PostgreSQL the same decisions run in
-SQL functions (parking/sql/, installed by migrations: 0003 made them, 0004 had
-them answer the gate's language, 0005 rid them of sub-transactions), called
-here with fixed SQL. What a vehicle owes still comes from
+the SQL functions of parking/sql/0004_gate_functions.sql (installed by
+migration parking 0004), called here with fixed SQL. What a vehicle owes still comes from
 parking.status.session_status, the one source of truth for it, and
 tests/test_gate_paths.py checks that both paths answer alike.
 """
@@ -24,10 +23,10 @@ from .models import Direction, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
 from .status import session_status
 
-ENTRY = "SELECT * FROM openlot_gate_entry_v3(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-LEAVE = "SELECT * FROM openlot_gate_leave_v2(%s, %s, %s, %s, %s, %s, %s, %s)"
+ENTRY = "SELECT * FROM openlot_gate_entry(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+LEAVE = "SELECT * FROM openlot_gate_leave(%s, %s, %s, %s, %s, %s, %s, %s)"
 RECORD_EXIT = (
-    "SELECT * FROM openlot_gate_exit_v2(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "SELECT * FROM openlot_gate_exit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 # Raised by the functions when another call with the same read_id answered while this
 # one was deciding: everything this call did is undone; asking again replays that answer.

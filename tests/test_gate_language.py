@@ -1,7 +1,6 @@
 """A gate's display speaks the gate's language, on both gate paths; its `code` never changes."""
 
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -10,7 +9,7 @@ from lots.models import Lot
 from parking.models import Direction, Gate
 from parking.services import create_gate
 
-from .conftest import login, make_gate, park_cars, postgres_only
+from .conftest import login, make_gate, park_cars
 
 pytestmark = pytest.mark.usefixtures("gate_path")
 
@@ -177,32 +176,3 @@ def test_an_owner_sets_a_gates_language_in_the_admin(client, owner, gates, lot):
     assert 'name="language"' in page and "繁體中文" in page
     assert Gate.objects.get(pk=gate.pk).language == "zh-hant"
     assert gates.enter(gate, "ABC-1234").json()["message"] == "車位已滿"
-
-
-@postgres_only()
-def test_the_previous_releases_gate_calls_still_work_after_migrating(entry_gate, exit_gate, clock):
-    # During a rolling deploy, processes of the last release call 0003's functions: entry
-    # read by position (nine columns), exit by column name (a column more is harmless).
-    from django.db import connection
-
-    from parking.models import hash_token
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT * FROM openlot_gate_entry(%s, %s, %s, %s, %s, '', '', NULL, %s, %s, %s)",
-            [hash_token(entry_gate.token), uuid.uuid4(), "ABC1234", "A8C1234", "ABC-1234",
-             clock.now(), timedelta(minutes=1), timedelta(minutes=10)],
-        )  # fmt: skip
-        outcome, _gate, _lot, direction, _currency, _session, plate, _free, _replayed = (
-            cursor.fetchone()
-        )
-        cursor.execute(
-            "SELECT * FROM openlot_gate_leave(%s, %s, %s, %s, NULL, %s, %s, %s)",
-            [hash_token(exit_gate.token), "ABC1234", "A8C1234", "ABC-1234", clock.now(),
-             timedelta(minutes=1), timedelta(minutes=10)],
-        )  # fmt: skip
-        columns = [column.name for column in cursor.description]
-        leave = dict(zip(columns, cursor.fetchone(), strict=True))
-
-    assert (outcome, direction, plate) == ("entered", "entry", "ABC1234")
-    assert (leave["outcome"], leave["plate"]) == ("exit_granted", "ABC1234")  # free minutes

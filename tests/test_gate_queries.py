@@ -15,7 +15,7 @@ ROUND_TRIPS = {
     ("orm", "exit_granted"): 8,
     # ORM: lookup; SAVEPOINT; SELECT session FOR UPDATE; INSERT event; RELEASE
     ("orm", "payment_required"): 5,
-    ("fast", "entry"): 1,  # SELECT openlot_gate_entry_v2(...)
+    ("fast", "entry"): 1,  # SELECT openlot_gate_entry(...)
     ("fast", "exit_granted"): 1,  # SELECT openlot_gate_leave(...)
     # openlot_gate_leave finds a fee may be due; Python computes it; openlot_gate_exit(...)
     ("fast", "payment_required"): 2,

@@ -7,19 +7,19 @@ from pathlib import Path
 
 from django.db import migrations
 
-SQL = Path(__file__).resolve().parent.parent / "sql" / "0003_gate_functions.sql"
+SQL = Path(__file__).resolve().parent.parent / "sql" / "0004_gate_functions.sql"
 DROP = """
-DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
-                                           interval);
-DROP FUNCTION IF EXISTS openlot_forget_stale_read(bigint, uuid, timestamptz);
-DROP FUNCTION IF EXISTS openlot_mark_gate_seen(bigint, timestamptz, timestamptz, interval);
-DROP FUNCTION IF EXISTS openlot_exit_certainly_allowed(timestamptz, timestamptz, timestamptz,
-                                                       integer, timestamptz);
 DROP FUNCTION IF EXISTS openlot_gate_entry(text, uuid, text, text, text, text, text, uuid,
                                            timestamptz, interval, interval);
+DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
+                                           interval);
 DROP FUNCTION IF EXISTS openlot_gate_exit(bigint, bigint, text, uuid, timestamptz, timestamptz,
                                           text, text, uuid, integer, integer, text, timestamptz,
                                           boolean);
+DROP FUNCTION IF EXISTS openlot_exit_certainly_allowed(timestamptz, timestamptz, timestamptz,
+                                                       integer, timestamptz);
+DROP FUNCTION IF EXISTS openlot_forget_stale_read(bigint, uuid, timestamptz);
+DROP FUNCTION IF EXISTS openlot_mark_gate_seen(bigint, timestamptz, timestamptz, interval);
 """
 
 
@@ -34,5 +34,5 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("parking", "0002_lot_indexes")]
+    dependencies = [("parking", "0003_gate_language")]
     operations = [migrations.RunPython(install, uninstall, elidable=False)]
