@@ -27,6 +27,15 @@ def test_pages_cannot_be_framed_or_sniffed(client, db):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_json_answers_are_not_sniffable_and_carry_no_page_policy(client, db):
+    response = client.get("/api/lots/nearby", {"lat": 25.0478, "lng": 121.5170})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in response
+
+
 def test_check_deploy_is_clean_with_production_settings():
     env = {
         **os.environ,
