@@ -3,17 +3,22 @@
 The ORM path (parking.services.admit_vehicle / release_vehicle) takes six to
 nine statements per gate call; at a few hundred calls a second the round trips
 and the ORM's query building dominate. On PostgreSQL the same decisions run in
-the SQL functions of parking/sql/0004_gate_functions.sql (installed by
-migration parking 0004), called here with fixed SQL. What a vehicle owes still comes from
+the SQL functions of parking/sql/gate_functions.sql, called here as prepared
+statements on Django's connection. What a vehicle owes still comes from
 parking.status.session_status, the one source of truth for it, and
 tests/test_gate_paths.py checks that both paths answer alike.
 """
 
+import select
 import uuid
 from datetime import datetime, timedelta
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.backends.utils import CursorDebugWrapper
+from psycopg.pq import TransactionStatus
+from psycopg.rows import dict_row
 
 from lots.models import Lot
 
@@ -57,16 +62,56 @@ def _refuse_if_needed(row: dict, outcome: str) -> None:
 
 
 def _call(sql: str, params: list) -> dict:
-    """One function call, one round trip: its single row, by column name."""
+    """One function call, one round trip: its single row, by column name.
+
+    On Django's connection, in Django's error translation, but through psycopg
+    directly: as a prepared statement (planned once per connection, not at every
+    gate call) and after a health check that needs no round trip of its own.
+    """
+    _close_if_closed_by_server()
+    connection.ensure_connection()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            columns = [column.name for column in cursor.description]
-            return dict(zip(columns, cursor.fetchone(), strict=True))
+        with (
+            connection.wrap_database_errors,
+            psycopg.Cursor(connection.connection, row_factory=dict_row) as cursor,
+        ):
+            if connection.queries_logged:  # DEBUG, or counted in tests: shown like any query
+                with CursorDebugWrapper(cursor, connection).debug_sql(sql, params):
+                    return _execute(cursor, sql, params)
+            return _execute(cursor, sql, params)
     except DatabaseError as error:
         if getattr(error.__cause__, "sqlstate", None) == ASK_AGAIN:
             raise _AskAgain from error
         raise
+
+
+def _execute(cursor: psycopg.Cursor, sql: str, params: list) -> dict:
+    cursor.execute(sql, params, prepare=settings.DB_PREPARED_STATEMENTS)
+    return cursor.fetchone()
+
+
+def _close_if_closed_by_server() -> None:
+    """Django's per-request health check (DB_HEALTH_CHECKS), without its `SELECT 1`.
+
+    Between requests an open connection has nothing to read. If its socket is
+    readable, the server has closed it (a restart, a terminated backend) or sent
+    a notice, and it is replaced before use: the first gate call after a database
+    restart already succeeds. A connection lost without a word (a network cut)
+    fails its call with a 503 instead, and Django drops it after the request.
+    """
+    raw = connection.connection
+    if (
+        raw is None
+        or not connection.health_check_enabled
+        or connection.health_check_done
+        or connection.in_atomic_block
+    ):
+        return
+    poller = select.poll()
+    poller.register(raw.fileno(), select.POLLIN)
+    if poller.poll(0) or raw.closed or raw.info.transaction_status != TransactionStatus.IDLE:
+        connection.close()
+    connection.health_check_done = True
 
 
 def enter(token: str, read: PlateRead, *, now: datetime, attempts: int) -> GateDecision:

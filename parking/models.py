@@ -156,14 +156,19 @@ OPENING_OUTCOMES = frozenset({Outcome.ENTERED, Outcome.ALREADY_INSIDE, Outcome.E
 class GateEvent(models.Model):
     """Append-only log of every gate decision, and the memory behind retried reads."""
 
+    # Related to its lot and gate without a database constraint: a constraint would look
+    # up and share-lock both rows again at every gate call's commit, for rows written
+    # with ids the same transaction has just read. Deletes go through the ORM, which
+    # cascades (lot) or clears (gate) as declared here.
     # Not indexed alone: the (lot, time) index leads with it. Fewer indexes, cheaper inserts.
     lot = models.ForeignKey(
         Lot, on_delete=models.CASCADE, related_name="gate_events", verbose_name=_("lot"),
-        db_index=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
     gate = models.ForeignKey(
-        Gate, on_delete=models.SET_NULL, null=True, related_name="events", verbose_name=_("gate")
-    )
+        Gate, on_delete=models.SET_NULL, null=True, related_name="events", verbose_name=_("gate"),
+        db_constraint=False,
+    )  # fmt: skip
     direction = models.CharField(_("direction"), max_length=5, choices=Direction.choices)
     plate = models.CharField(_("plate"), max_length=10)
     plate_as_read = models.CharField(_("plate as read"), max_length=64)

@@ -2,8 +2,9 @@
 
 from contextlib import contextmanager
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 
 from parking.models import GateEvent, ParkingSession
 
@@ -57,3 +58,26 @@ def test_gates_work_again_once_the_database_is_back(gates, entry_gate):
 
     assert response.status_code == 201
     assert ParkingSession.objects.count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a server closing a kept connection: PostgreSQL"
+)
+def test_a_connection_the_server_closed_meanwhile_is_replaced_before_the_next_call(
+    gates, entry_gate
+):
+    assert gates.enter(entry_gate, "ABC-1234").status_code == 201
+    kept = connection.connection.info.backend_pid
+    assert gates.enter(entry_gate, "ABC-1234").status_code == 200  # the same connection, kept
+    assert connection.connection.info.backend_pid == kept
+
+    # What a database restart does to every kept connection (waits until it is gone).
+    with psycopg.connect(**connection.get_connection_params()) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 10000)", [kept])
+    close_old_connections()  # what every request starts with (the test client leaves it out)
+
+    response = gates.enter(entry_gate, "XYZ-9876")
+
+    assert response.status_code == 201
+    assert connection.connection.info.backend_pid != kept
+    assert ParkingSession.objects.count() == 2

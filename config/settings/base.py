@@ -189,6 +189,9 @@ GATE_FAST_PATH = env.bool("GATE_FAST_PATH", default=True)
 # A gate's retry with the same read_id gets the first answer for this long; an
 # older read_id is forgotten (firmware that reuses ids gets fresh decisions).
 READ_ID_TTL_SECONDS = env.int("READ_ID_TTL_SECONDS", default=600)
+# Gate calls run as prepared statements (planned once per database connection). A
+# pooler that cannot keep them (PgBouncer before 1.21 in transaction mode) needs false.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 # Gates' last_seen is written at most this often, so the hot path stays read-mostly.
 GATE_LAST_SEEN_RESOLUTION_SECONDS = env.int("GATE_LAST_SEEN_RESOLUTION_SECONDS", default=60)
 

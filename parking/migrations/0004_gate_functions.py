@@ -3,11 +3,11 @@
 Other databases have nothing to install: they take the ORM path.
 """
 
-from pathlib import Path
-
 from django.db import migrations
 
-SQL = Path(__file__).resolve().parent.parent / "sql" / "0004_gate_functions.sql"
+from parking.sql import install_gate_functions
+
+# Going back also drops the helpers an earlier version of this migration installed.
 DROP = """
 DROP FUNCTION IF EXISTS openlot_gate_entry(text, uuid, text, text, text, text, text, uuid,
                                            timestamptz, interval, interval);
@@ -23,11 +23,6 @@ DROP FUNCTION IF EXISTS openlot_mark_gate_seen(bigint, timestamptz, timestamptz,
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SQL.read_text(), params=None)  # no placeholders: % is literal
-
-
 def uninstall(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP)
@@ -35,4 +30,4 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("parking", "0003_gate_language")]
-    operations = [migrations.RunPython(install, uninstall, elidable=False)]
+    operations = [migrations.RunPython(install_gate_functions, uninstall, elidable=False)]

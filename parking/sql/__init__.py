@@ -1,0 +1,12 @@
+"""SQL that migrations install: the gate functions (gate_functions.sql), as they stand."""
+
+from pathlib import Path
+
+GATE_FUNCTIONS = Path(__file__).resolve().parent / "gate_functions.sql"
+
+
+def install_gate_functions(apps, schema_editor) -> None:
+    """Create or replace every gate function (PostgreSQL only; others take the ORM path)."""
+    if schema_editor.connection.vendor == "postgresql":
+        # No placeholders: a % in the file is literal.
+        schema_editor.execute(GATE_FUNCTIONS.read_text(), params=None)
