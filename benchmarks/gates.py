@@ -8,7 +8,9 @@ gunicorn (production settings) on PostgreSQL, both started here. In one run:
    (same middleware, no work): the baseline;
 2. saturation, closed loop: wrk with 32 connections, each a gate pair on its
    own lot, driving entry -> exit cycles with fresh plates;
-   (1 and 2 alternate for three rounds of 15 s each; the median round counts)
+   (1 and 2 alternate for three rounds of 15 s each; the median round counts;
+   on the fast path each round also runs 2 through benchmarks/urls.py's floor
+   views, the same SQL function with nothing around it);
 3. constant rate, open loop: benchmarks/openloop.py offers 200 gate calls a
    second for a minute, after a 10-second warm-up; p50/p99 latency, measured
    from when each call was due (no coordinated omission).
@@ -156,19 +158,35 @@ def constant_rate(url: str, *, rate: int, seconds: int, lots: int, run: str) -> 
     return {"command": "python -m benchmarks.openloop " + " ".join(measured[3:]), **result}
 
 
-def saturation_round(wrk_bin: str, url: str, env: dict, args, lots: int, run: str) -> dict:
-    """One bare-view run, then one gate-cycle run, with the same wrk set-up."""
+def gate_cycles(wrk_bin: str, url: str, env: dict, args, lots: int, run: str, paths=()) -> dict:
+    """wrk driving entry -> exit cycles (through `paths` if given); any refusal fails the run."""
+    vacuum_gate_tables(env["DATABASE_URL"])
+    result = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
+                 threads=args.connections, seconds=args.seconds,
+                 args=[str(lots), run, *paths])  # fmt: skip
+    failed = (result["gate_failures"] or 0) + result["non_2xx"]
+    if failed:
+        raise SystemExit(f"{failed} gate calls failed:\n{result['failure_samples']}")
+    return result
+
+
+def saturation_round(wrk_bin: str, url: str, env: dict, args, lots: int, run: str, floor: bool):
+    """One bare-view run, then one gate-cycle run (and one through the floor views)."""
     # One wrk thread per connection, as the gate script needs (one gate pair each).
     bare = wrk(wrk_bin, f"{url}/bench/bare", HERE / "bare_post.lua", connections=args.connections,
                threads=args.connections, seconds=args.seconds)  # fmt: skip
-    vacuum_gate_tables(env["DATABASE_URL"])
-    gates = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
-                threads=args.connections, seconds=args.seconds, args=[str(lots), run])  # fmt: skip
-    failed = (gates["gate_failures"] or 0) + gates["non_2xx"]
-    if failed:
-        raise SystemExit(f"{failed} gate calls failed:\n{gates['failure_samples']}")
-    ratio = gates["requests_per_second"] / bare["requests_per_second"]
-    return {"bare_view": bare, "gate_cycles": gates, "throughput_ratio": round(ratio, 3)}
+    gates = gate_cycles(wrk_bin, url, env, args, lots, run)
+    bare_rate = bare["requests_per_second"]
+    result = {
+        "bare_view": bare,
+        "gate_cycles": gates,
+        "throughput_ratio": round(gates["requests_per_second"] / bare_rate, 3),
+    }
+    if floor:
+        paths = ["/bench/floor/entry", "/bench/floor/exit"]
+        result["floor_cycles"] = gate_cycles(wrk_bin, url, env, args, lots, f"F{run[-1]}", paths)
+        result["floor_ratio"] = round(result["floor_cycles"]["requests_per_second"] / bare_rate, 3)
+    return result
 
 
 def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) -> dict:
@@ -185,11 +203,14 @@ def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) 
             seconds=3)  # fmt: skip
         rounds = []
         for n in range(args.rounds):
-            rounds.append(saturation_round(wrk_bin, url, env, args, lots, f"{run}{n}"))
+            rounds.append(saturation_round(wrk_bin, url, env, args, lots, f"{run}{n}",
+                                           floor=path == "fast"))  # fmt: skip
+            done = rounds[-1]
+            floor = f", floor {done['floor_ratio']:.2f} x" if "floor_ratio" in done else ""
             print(f"[{path}] round {n + 1}: bare view "
-                  f"{rounds[-1]['bare_view']['requests_per_second']:.0f} req/s, gate calls "
-                  f"{rounds[-1]['gate_cycles']['requests_per_second']:.0f} req/s "
-                  f"= {rounds[-1]['throughput_ratio']:.2f} x bare", flush=True)  # fmt: skip
+                  f"{done['bare_view']['requests_per_second']:.0f} req/s, gate calls "
+                  f"{done['gate_cycles']['requests_per_second']:.0f} req/s "
+                  f"= {done['throughput_ratio']:.2f} x bare{floor}", flush=True)  # fmt: skip
         median = sorted(rounds, key=lambda r: r["throughput_ratio"])[len(rounds) // 2]
         result = {**median, "rounds": rounds}
         if path == "fast":

@@ -1,5 +1,6 @@
 -- wrk script: each wrk thread is one gate pair on its own lot (one connection),
 -- driving entry -> exit cycles with fresh plates. Tokens follow benchmarks/gates.py.
+-- Arguments: lots, run tag, and optionally the entry and exit paths (the floor views).
 -- The next call is chosen when an answer arrives (wrk may build a request it
 -- never sends), so an exit always follows its own entry.
 local next_id = 0
@@ -15,6 +16,8 @@ function init(args)
   lots = tonumber(args[1] or "32")
   lot = (id % lots) + 1
   run = args[2] or "0"
+  entry_path = args[3] or "/api/gates/entry"
+  exit_path = args[4] or "/api/gates/exit"
   car = 1
   leaving = false
   failures = 0
@@ -27,9 +30,9 @@ end
 function request()
   local body = string.format('{"plate":"W%s%02d%05d"}', run, id, car)
   if leaving then
-    return wrk.format("POST", "/api/gates/exit", exit_headers, body)
+    return wrk.format("POST", exit_path, exit_headers, body)
   end
-  return wrk.format("POST", "/api/gates/entry", entry_headers, body)
+  return wrk.format("POST", entry_path, entry_headers, body)
 end
 
 function response(status, headers, body)

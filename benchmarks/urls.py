@@ -1,13 +1,28 @@
-"""The product's URLs plus a bare JSON view: the baseline the gate API is measured against.
+"""The product's URLs plus two reference views for the gate benchmark.
+
+- a bare JSON view: the baseline the gate API is measured against;
+- a floor: what a gate call through Django costs at the least, the same SQL
+  function on the same connection with no validation, no refusals, no words.
 
 Used only by benchmarks (ROOT_URLCONF=benchmarks.urls); never in production.
 """
 
+import json
+import uuid
+from datetime import timedelta
+
+import psycopg
+from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from config.urls import urlpatterns as product_urlpatterns
+from parking.fastpath import ENTRY, LEAVE
+from parking.models import hash_token
+
+SEEN, READ_TTL = timedelta(seconds=60), timedelta(seconds=600)
 
 
 @csrf_exempt
@@ -16,4 +31,32 @@ def bare(request):
     return JsonResponse({"open": True, "code": "bare", "message": "Welcome", "available": 1})
 
 
-urlpatterns = [path("bench/bare", bare), *product_urlpatterns]
+def _gate_function(request, sql: str, *params) -> tuple:
+    """The gate function as parking.fastpath calls it (prepared), nothing around it."""
+    token_hash = hash_token(request.headers["Authorization"].removeprefix("Bearer "))
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        return cursor.execute(sql, [token_hash, *params], prepare=True).fetchone()
+
+
+@csrf_exempt
+def floor_entry(request):
+    plate = json.loads(request.body)["plate"]
+    row = _gate_function(request, ENTRY, uuid.uuid4(), plate, plate, plate, "", "", None,
+                         timezone.now(), SEEN, READ_TTL)  # fmt: skip
+    return JsonResponse({"open": True, "code": row[0], "available": row[7]}, status=201)
+
+
+@csrf_exempt
+def floor_exit(request):
+    plate = json.loads(request.body)["plate"]
+    row = _gate_function(request, LEAVE, plate, plate, plate, None, timezone.now(), SEEN, READ_TTL)
+    return JsonResponse({"open": True, "code": row[0]})
+
+
+urlpatterns = [
+    path("bench/bare", bare),
+    path("bench/floor/entry", floor_entry),
+    path("bench/floor/exit", floor_exit),
+    *product_urlpatterns,
+]
