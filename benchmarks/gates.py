@@ -26,6 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
+
 from benchmarks.common import (
     DEFAULT_DATABASE_URL,
     PYTHON,
@@ -92,8 +94,6 @@ def vacuum_gate_tables(database_url: str) -> str:
     rows of the ones before it, and the second decision path measured would pay
     for the first.
     """
-    import psycopg
-
     with psycopg.connect(database_url, autocommit=True) as db:
         db.execute("VACUUM (ANALYZE) parking_parkingsession, lots_lot, parking_gate")
         return db.execute("SHOW autovacuum").fetchone()[0]
@@ -236,7 +236,9 @@ def main() -> int:
     )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=15, help="per wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="bare + gate runs, median kept")
+    parser.add_argument(
+        "--rounds", type=int, default=3, choices=range(1, 10), help="bare + gate runs, median kept"
+    )
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--rate-seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)

@@ -28,14 +28,27 @@ from .models import Direction, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
 from .status import session_status
 
-ENTRY = "SELECT * FROM openlot_gate_entry(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-LEAVE = "SELECT * FROM openlot_gate_leave(%s, %s, %s, %s, %s, %s, %s, %s)"
+# Typed as the functions declare them, so each call is one prepared statement
+# whatever the values (psycopg sends a small int as int2, a None untyped).
+ENTRY = (
+    "SELECT * FROM openlot_gate_entry(%s::text, %s::uuid, %s::text, %s::text, %s::text,"
+    " %s::text, %s::text, %s::uuid, %s::timestamptz, %s::interval, %s::interval)"
+)
+LEAVE = (
+    "SELECT * FROM openlot_gate_leave(%s::text, %s::text, %s::text, %s::text, %s::uuid,"
+    " %s::timestamptz, %s::interval, %s::interval)"
+)
 RECORD_EXIT = (
-    "SELECT * FROM openlot_gate_exit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "SELECT * FROM openlot_gate_exit(%s::bigint, %s::bigint, %s::text, %s::uuid,"
+    " %s::timestamptz, %s::timestamptz, %s::text, %s::text, %s::uuid, %s::integer,"
+    " %s::integer, %s::text, %s::timestamptz, %s::boolean)"
 )
 # Raised by the functions when another call with the same read_id answered while this
 # one was deciding: everything this call did is undone; asking again replays that answer.
 ASK_AGAIN = "OL002"
+# A prepared statement that no longer fits its function (cached plan must not change
+# result type) or no longer exists on the server (a pooler's DISCARD ALL).
+STALE_STATEMENT = frozenset({"0A000", "26000"})
 
 
 class _AskAgain(Exception):
@@ -64,30 +77,38 @@ def _refuse_if_needed(row: dict, outcome: str) -> None:
 def _call(sql: str, params: list) -> dict:
     """One function call, one round trip: its single row, by column name.
 
-    On Django's connection, in Django's error translation, but through psycopg
+    On Django's connection and inside its error translation, but through psycopg
     directly: as a prepared statement (planned once per connection, not at every
-    gate call) and after a health check that needs no round trip of its own.
+    gate call; DB_PREPARED_STATEMENTS) after a health check that needs no round
+    trip of its own. Django's execute_wrappers do not see these calls; its query
+    log does when it is on (DEBUG, query counts in tests).
     """
     _close_if_closed_by_server()
-    connection.ensure_connection()
     try:
-        with (
-            connection.wrap_database_errors,
-            psycopg.Cursor(connection.connection, row_factory=dict_row) as cursor,
-        ):
-            if connection.queries_logged:  # DEBUG, or counted in tests: shown like any query
-                with CursorDebugWrapper(cursor, connection).debug_sql(sql, params):
-                    return _execute(cursor, sql, params)
-            return _execute(cursor, sql, params)
+        return _execute(sql, params)
     except DatabaseError as error:
-        if getattr(error.__cause__, "sqlstate", None) == ASK_AGAIN:
+        sqlstate = getattr(error.__cause__, "sqlstate", None)
+        if sqlstate == ASK_AGAIN:
             raise _AskAgain from error
-        raise
+        if sqlstate not in STALE_STATEMENT or connection.in_atomic_block:
+            raise
+    # The connection's prepared statement no longer fits (a migration replaced the
+    # function) or is gone (a pooler's DISCARD ALL); nothing ran. A fresh connection
+    # prepares it again.
+    connection.close()
+    return _execute(sql, params)
 
 
-def _execute(cursor: psycopg.Cursor, sql: str, params: list) -> dict:
-    cursor.execute(sql, params, prepare=settings.DB_PREPARED_STATEMENTS)
-    return cursor.fetchone()
+def _execute(sql: str, params: list) -> dict:
+    connection.ensure_connection()
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection, row_factory=dict_row) as cursor,
+    ):
+        if connection.queries_logged:
+            with CursorDebugWrapper(cursor, connection).debug_sql(sql, params):
+                return cursor.execute(sql, params, prepare=True).fetchone()
+        return cursor.execute(sql, params, prepare=True).fetchone()
 
 
 def _close_if_closed_by_server() -> None:
@@ -107,11 +128,18 @@ def _close_if_closed_by_server() -> None:
         or connection.in_atomic_block
     ):
         return
-    poller = select.poll()
-    poller.register(raw.fileno(), select.POLLIN)
-    if poller.poll(0) or raw.closed or raw.info.transaction_status != TransactionStatus.IDLE:
+    # Outside an atomic block a kept connection is idle; anything else (a
+    # transaction left open or failed) is not fit for a gate decision either.
+    if raw.closed or raw.info.transaction_status != TransactionStatus.IDLE or _readable(raw):
         connection.close()
     connection.health_check_done = True
+
+
+def _readable(raw: psycopg.Connection) -> bool:
+    # poll, not select: a busy worker's descriptors can pass select's limit of 1024.
+    poller = select.poll()
+    poller.register(raw.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def enter(token: str, read: PlateRead, *, now: datetime, attempts: int) -> GateDecision:

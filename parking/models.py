@@ -159,7 +159,9 @@ class GateEvent(models.Model):
     # Related to its lot and gate without a database constraint: a constraint would look
     # up and share-lock both rows again at every gate call's commit, for rows written
     # with ids the same transaction has just read. Deletes go through the ORM, which
-    # cascades (lot) or clears (gate) as declared here.
+    # cascades (lot) or clears (gate) as declared here; an event logged by a call that
+    # raced the deletion of its gate or lot may keep the old id, and is then shown
+    # without the gate (or, for a lot, not listed).
     # Not indexed alone: the (lot, time) index leads with it. Fewer indexes, cheaper inserts.
     lot = models.ForeignKey(
         Lot, on_delete=models.CASCADE, related_name="gate_events", verbose_name=_("lot"),

@@ -81,3 +81,19 @@ def test_a_connection_the_server_closed_meanwhile_is_replaced_before_the_next_ca
     assert response.status_code == 201
     assert connection.connection.info.backend_pid != kept
     assert ParkingSession.objects.count() == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
+)
+def test_a_connection_that_lost_its_prepared_statements_is_replaced(gates, entry_gate):
+    assert gates.enter(entry_gate, "ABC-1234").status_code == 201
+    kept = connection.connection.info.backend_pid
+    # What a pooler's DISCARD ALL does, unknown to the connection that prepared them.
+    connection.connection.pgconn.exec_(b"DEALLOCATE ALL")
+
+    response = gates.enter(entry_gate, "XYZ-9876")
+
+    assert response.status_code == 201
+    assert connection.connection.info.backend_pid != kept
+    assert ParkingSession.objects.count() == 2

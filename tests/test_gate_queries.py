@@ -6,6 +6,7 @@ On PostgreSQL's fast path a decision is one statement (entry) or two (exit).
 """
 
 import pytest
+from django.db import connection
 
 ROUND_TRIPS = {
     # ORM: gate+lot lookup; SAVEPOINT; INSERT session; UPDATE lot; INSERT event; RELEASE
@@ -66,3 +67,18 @@ def test_the_gate_is_marked_seen_at_most_once_a_minute(gates, entry_gate, clock,
     clock.advance(seconds=1)
     gates.enter(entry_gate, "CCC-3333")
     assert Gate.objects.get(pk=entry_gate.pk).last_seen_at == clock.now()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
+)
+def test_gate_calls_are_prepared_once_per_connection(gates, entry_gate, exit_gate, clock):
+    for n in range(3):
+        gates.enter(entry_gate, f"PRE-{n:04d}")
+        gates.leave(exit_gate, f"PRE-{n:04d}")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert sum("openlot_gate_entry" in statement for statement in prepared) == 1
+    assert sum("openlot_gate_leave" in statement for statement in prepared) == 1

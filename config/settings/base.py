@@ -75,6 +75,10 @@ TEMPLATES = [
     },
 ]
 
+# psycopg's own default: a statement executed this often on one connection is
+# prepared; parking.fastpath asks for it at once (execute(..., prepare=True)).
+PSYCOPG_PREPARE_THRESHOLD = 5
+
 
 def database_from_env(url: str) -> dict:
     """The default database: SQLite in the project unless DATABASE_URL names another."""
@@ -91,9 +95,15 @@ def database_from_env(url: str) -> dict:
     else:
         config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = env.bool("DB_HEALTH_CHECKS", default=True)
-        config.setdefault("OPTIONS", {})["connect_timeout"] = env.int(
-            "DB_CONNECT_TIMEOUT", default=5
-        )
+        options = config.setdefault("OPTIONS", {})
+        options["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
+        # Gate calls run as prepared statements, planned once per connection
+        # (parking.fastpath). Django turns psycopg's preparing off unless told; its
+        # own queries never prepare either way (client-side binding). A pooler that
+        # cannot keep prepared statements (PgBouncer before 1.21 in transaction
+        # mode) needs DB_PREPARED_STATEMENTS=false.
+        prepared = env.bool("DB_PREPARED_STATEMENTS", default=True)
+        options["prepare_threshold"] = PSYCOPG_PREPARE_THRESHOLD if prepared else None
     return config
 
 
@@ -189,9 +199,6 @@ GATE_FAST_PATH = env.bool("GATE_FAST_PATH", default=True)
 # A gate's retry with the same read_id gets the first answer for this long; an
 # older read_id is forgotten (firmware that reuses ids gets fresh decisions).
 READ_ID_TTL_SECONDS = env.int("READ_ID_TTL_SECONDS", default=600)
-# Gate calls run as prepared statements (planned once per database connection). A
-# pooler that cannot keep them (PgBouncer before 1.21 in transaction mode) needs false.
-DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 # Gates' last_seen is written at most this often, so the hot path stays read-mostly.
 GATE_LAST_SEEN_RESOLUTION_SECONDS = env.int("GATE_LAST_SEEN_RESOLUTION_SECONDS", default=60)
 

@@ -16,6 +16,12 @@ DROP FUNCTION IF EXISTS openlot_forget_stale_read(bigint, uuid, timestamptz);
 DROP FUNCTION IF EXISTS openlot_mark_gate_seen(bigint, timestamptz, timestamptz, interval);
 """
 
+FORGET_ORPHANED_EVENTS = """
+UPDATE parking_gateevent SET gate_id = NULL
+ WHERE gate_id IS NOT NULL AND gate_id NOT IN (SELECT id FROM parking_gate);
+DELETE FROM parking_gateevent WHERE lot_id NOT IN (SELECT id FROM lots_lot);
+"""
+
 
 def install(apps, schema_editor):
     install_gate_functions(apps, schema_editor)
@@ -54,6 +60,9 @@ class Migration(migrations.Migration):
                 verbose_name="lot",
             ),
         ),
+        # Going back: events a gate call logged while its gate or lot was being
+        # deleted would stop the constraints from coming back; clear or drop them.
+        migrations.RunSQL(migrations.RunSQL.noop, reverse_sql=FORGET_ORPHANED_EVENTS),
         # The bodies as they stand need no helper; going back, they still work.
         migrations.RunPython(install, migrations.RunPython.noop, elidable=False),
     ]

@@ -3,6 +3,9 @@
 -- file comes with a migration that installs it again (parking/sql/__init__.py), so a
 -- database migrated earlier gets the new bodies. PL/pgSQL bodies are checked against
 -- the tables only when they run, so installing the latest at 0004 is safe too.
+-- CREATE OR REPLACE cannot change a function's arguments or result columns: such a
+-- change also needs its migration to DROP the old function first. (Connections
+-- that prepared the old one recover by themselves: parking.fastpath.STALE_STATEMENT.)
 --
 -- These functions decide what parking.services.admit_vehicle / release_vehicle decide
 -- through the ORM: the same outcomes (tests/test_gate_paths.py runs both on the same
