@@ -9,6 +9,7 @@ parking.status.session_status, the one source of truth for it, and
 tests/test_gate_paths.py checks that both paths answer alike.
 """
 
+import logging
 import select
 import uuid
 from datetime import datetime, timedelta
@@ -30,6 +31,8 @@ from .status import session_status
 
 # Typed as the functions declare them, so each call is one prepared statement
 # whatever the values (psycopg sends a small int as int2, a None untyped).
+logger = logging.getLogger(__name__)
+
 ENTRY = (
     "SELECT * FROM openlot_gate_entry(%s::text, %s::uuid, %s::text, %s::text, %s::text,"
     " %s::text, %s::text, %s::uuid, %s::timestamptz, %s::interval, %s::interval)"
@@ -47,7 +50,8 @@ RECORD_EXIT = (
 # one was deciding: everything this call did is undone; asking again replays that answer.
 ASK_AGAIN = "OL002"
 # A prepared statement that no longer fits its function (cached plan must not change
-# result type) or no longer exists on the server (a pooler's DISCARD ALL).
+# result type: a migration replaced it) or that the server does not know (a pooler
+# that cannot keep prepared statements, or one that reset the server connection).
 STALE_STATEMENT = frozenset({"0A000", "26000"})
 
 
@@ -90,11 +94,20 @@ def _call(sql: str, params: list) -> dict:
         sqlstate = getattr(error.__cause__, "sqlstate", None)
         if sqlstate == ASK_AGAIN:
             raise _AskAgain from error
-        if sqlstate not in STALE_STATEMENT or connection.in_atomic_block:
+        if (
+            sqlstate not in STALE_STATEMENT
+            or connection.in_atomic_block
+            or not connection.get_autocommit()
+        ):
             raise
-    # The connection's prepared statement no longer fits (a migration replaced the
-    # function) or is gone (a pooler's DISCARD ALL); nothing ran. A fresh connection
-    # prepares it again.
+        # It failed before it ran, or was rolled back whole (autocommit): a fresh
+        # connection prepares it again. Fails again? See DB_PREPARED_STATEMENTS.
+        logger.warning(
+            "gate call: prepared statement stale (SQLSTATE %s); reconnecting once. If this "
+            "repeats, the connection pooler cannot keep prepared statements: set "
+            "DB_PREPARED_STATEMENTS=false.",
+            sqlstate,
+        )
     connection.close()
     return _execute(sql, params)
 

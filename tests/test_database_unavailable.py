@@ -86,7 +86,7 @@ def test_a_connection_the_server_closed_meanwhile_is_replaced_before_the_next_ca
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
 )
-def test_a_connection_that_lost_its_prepared_statements_is_replaced(gates, entry_gate):
+def test_a_connection_that_lost_its_prepared_statements_is_replaced(gates, entry_gate, caplog):
     assert gates.enter(entry_gate, "ABC-1234").status_code == 201
     kept = connection.connection.info.backend_pid
     # What a pooler's DISCARD ALL does, unknown to the connection that prepared them.
@@ -97,3 +97,4 @@ def test_a_connection_that_lost_its_prepared_statements_is_replaced(gates, entry
     assert response.status_code == 201
     assert connection.connection.info.backend_pid != kept
     assert ParkingSession.objects.count() == 2
+    assert "DB_PREPARED_STATEMENTS=false" in caplog.text  # the hint, should it repeat

@@ -75,8 +75,8 @@ TEMPLATES = [
     },
 ]
 
-# psycopg's own default: a statement executed this often on one connection is
-# prepared; parking.fastpath asks for it at once (execute(..., prepare=True)).
+# psycopg's own default. It applies to server-binding cursors (parking.fastpath's,
+# which ask to prepare at once); Django's cursors bind on the client and never prepare.
 PSYCOPG_PREPARE_THRESHOLD = 5
 
 
@@ -99,8 +99,9 @@ def database_from_env(url: str) -> dict:
         options["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
         # Gate calls run as prepared statements, planned once per connection
         # (parking.fastpath). Django turns psycopg's preparing off unless told; its
-        # own queries never prepare either way (client-side binding). A pooler that
-        # cannot keep prepared statements (PgBouncer before 1.21 in transaction
+        # own queries are never prepared either way (client-side binding), though
+        # with it on, psycopg sends DEALLOCATE ALL after a rollback. A pooler that
+        # cannot keep prepared statements (PgBouncer before 1.22 in transaction
         # mode) needs DB_PREPARED_STATEMENTS=false.
         prepared = env.bool("DB_PREPARED_STATEMENTS", default=True)
         options["prepare_threshold"] = PSYCOPG_PREPARE_THRESHOLD if prepared else None
