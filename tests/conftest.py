@@ -9,7 +9,7 @@ hold it. Time is frozen by `clock` and moved by hand, never slept on.
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -63,6 +63,18 @@ def clock():
     """Frozen at Monday 2 March 2026, 09:00 in Taipei; `clock.advance(minutes=16)` moves it."""
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=TAIPEI), tick=False) as traveller:
         yield Clock(traveller)
+
+
+@pytest.fixture
+def afternoon_in_taipei():
+    """Today at 14:00 in Taipei, the clock running, for tests whose server runs on it.
+
+    A live server prices stays at its own "now"; across midnight a fee is split by
+    calendar day (the daily cap), so breakdowns would depend on when tests run.
+    """
+    start = datetime.combine(timezone.localdate(timezone=TAIPEI), time(14), tzinfo=TAIPEI)
+    with time_machine.travel(start, tick=True):
+        yield
 
 
 def make_owner(username: str, password: str):

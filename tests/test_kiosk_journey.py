@@ -47,7 +47,7 @@ def enter(base_url, gate, plate_as_read, real_plate, *, minutes_ago):
 
 
 @pytest.fixture
-def lot_with_cars(live_server, owner):
+def lot_with_cars(afternoon_in_taipei, live_server, owner):
     lot = make_lot(owner, name="Riverside 河濱停車場", address="1 River Rd, Taipei")
     entry = make_gate(lot, Direction.ENTRY)
     # The camera misread B as 8: the driver will type the real plate.
