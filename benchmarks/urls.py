@@ -11,15 +11,13 @@ import json
 import uuid
 from datetime import timedelta
 
-import psycopg
-from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from config.urls import urlpatterns as product_urlpatterns
-from parking.fastpath import ENTRY, LEAVE
+from parking import fastpath
 from parking.models import hash_token
 
 SEEN, READ_TTL = timedelta(seconds=60), timedelta(seconds=600)
@@ -31,27 +29,27 @@ def bare(request):
     return JsonResponse({"open": True, "code": "bare", "message": "Welcome", "available": 1})
 
 
-def _gate_function(request, sql: str, *params) -> tuple:
-    """The gate function as parking.fastpath calls it (prepared), nothing around it."""
+def _gate_function(request, sql: str, *params) -> dict:
+    # parking.fastpath's own call (health check, prepared statement), nothing around it.
     token_hash = hash_token(request.headers["Authorization"].removeprefix("Bearer "))
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        return cursor.execute(sql, [token_hash, *params], prepare=True).fetchone()
+    return fastpath._call(sql, [token_hash, *params])
 
 
 @csrf_exempt
 def floor_entry(request):
     plate = json.loads(request.body)["plate"]
-    row = _gate_function(request, ENTRY, uuid.uuid4(), plate, plate, plate, "", "", None,
-                         timezone.now(), SEEN, READ_TTL)  # fmt: skip
-    return JsonResponse({"open": True, "code": row[0], "available": row[7]}, status=201)
+    row = _gate_function(request, fastpath.ENTRY, uuid.uuid4(), plate, plate, plate, "", "",
+                         None, timezone.now(), SEEN, READ_TTL)  # fmt: skip
+    return JsonResponse({"open": True, "code": row["outcome"], "available": row["available"]},
+                        status=201)  # fmt: skip
 
 
 @csrf_exempt
 def floor_exit(request):
     plate = json.loads(request.body)["plate"]
-    row = _gate_function(request, LEAVE, plate, plate, plate, None, timezone.now(), SEEN, READ_TTL)
-    return JsonResponse({"open": True, "code": row[0]})
+    row = _gate_function(request, fastpath.LEAVE, plate, plate, plate, None, timezone.now(),
+                         SEEN, READ_TTL)  # fmt: skip
+    return JsonResponse({"open": True, "code": row["outcome"]})
 
 
 urlpatterns = [
