@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.logging.RequestLogMiddleware",
     "config.http.JsonApiErrorsMiddleware",
+    # Gate calls are answered here; what follows serves browsers (config/machine.py).
+    "config.machine.GateCallMiddleware",
     "config.csp.DocumentCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
