@@ -11,6 +11,7 @@ tests/test_gate_paths.py checks that both paths answer alike.
 
 import logging
 import select
+import threading
 import uuid
 from datetime import datetime, timedelta
 
@@ -53,6 +54,10 @@ ASK_AGAIN = "OL002"
 # result type: a migration replaced it) or that the server does not know (a pooler
 # that cannot keep prepared statements, or one that reset the server connection).
 STALE_STATEMENT = frozenset({"0A000", "26000"})
+
+
+# Per thread, as Django's connections are: the cursors of parking.fastpath._cursor.
+_kept = threading.local()
 
 
 class _AskAgain(Exception):
@@ -114,14 +119,28 @@ def _call(sql: str, params: list) -> dict:
 
 def _execute(sql: str, params: list) -> dict:
     connection.ensure_connection()
-    with (
-        connection.wrap_database_errors,
-        psycopg.Cursor(connection.connection, row_factory=dict_row) as cursor,
-    ):
+    with connection.wrap_database_errors:
+        cursor = _cursor(sql)
         if connection.queries_logged:
             with CursorDebugWrapper(cursor, connection).debug_sql(sql, params):
                 return cursor.execute(sql, params, prepare=True).fetchone()
         return cursor.execute(sql, params, prepare=True).fetchone()
+
+
+def _cursor(sql: str) -> psycopg.Cursor:
+    """This thread's cursor for `sql` on this thread's connection, kept between calls.
+
+    A cursor given the same query again keeps what it worked out the last time
+    (the query's conversion, the dumpers for its arguments and the loaders for
+    its result columns); a new cursor at every call would work them out again.
+    """
+    raw = connection.connection
+    if getattr(_kept, "connection", None) is not raw:
+        _kept.connection, _kept.cursors = raw, {}
+    cursor = _kept.cursors.get(sql)
+    if cursor is None:
+        cursor = _kept.cursors[sql] = psycopg.Cursor(raw, row_factory=dict_row)
+    return cursor
 
 
 def _close_if_closed_by_server() -> None:
