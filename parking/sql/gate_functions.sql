@@ -163,8 +163,11 @@ BEGIN
     IF g.last_seen_at IS NULL OR p_now - g.last_seen_at >= p_seen_resolution THEN
         UPDATE parking_gate gt SET last_seen_at = p_now WHERE gt.id = g.id;
     END IF;
-    RETURN QUERY SELECT v_outcome, g.id, g.lot_id, g.direction::text, g.currency::text,
-                        v_session, p_plate, v_available, false, g.language::text;
+    -- The answer as the result columns, not RETURN QUERY SELECT: one statement less.
+    outcome := v_outcome; gate_id := g.id; lot_id := g.lot_id; direction := g.direction;
+    currency := g.currency; session_id := v_session; plate := p_plate;
+    available := v_available; replayed := false; gate_language := g.language;
+    RETURN NEXT;
 END
 $$;
 
@@ -241,17 +244,24 @@ BEGIN
         END IF;
     END IF;
 
-    -- The exact plate first; a look-alike only if it is the only one.
-    SELECT count(*) INTO v_matches FROM parking_parkingsession ps
-     WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key;
+    -- The exact plate (one statement, the usual case); else a look-alike, if it is
+    -- the only one. Without a row, s holds nulls.
     SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until INTO s
       FROM parking_parkingsession ps
-     WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key
-       AND (ps.plate = p_plate OR v_matches = 1)
-     ORDER BY ps.plate = p_plate DESC
-     LIMIT 1
+     WHERE ps.lot_id = g.lot_id AND ps.plate = p_plate
        FOR UPDATE;
-    IF FOUND AND NOT openlot_exit_certainly_allowed(
+    IF NOT FOUND THEN
+        SELECT count(*) INTO v_matches FROM parking_parkingsession ps
+         WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key;
+        IF v_matches = 1 THEN
+            SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until
+              INTO s
+              FROM parking_parkingsession ps
+             WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key
+               FOR UPDATE;
+        END IF;
+    END IF;
+    IF s.id IS NOT NULL AND NOT openlot_exit_certainly_allowed(
             s.entered_at, s.billing_from, s.exit_allowed_until, g.free_minutes, p_now) THEN
         -- A fee may be due: Python decides (and records with openlot_gate_exit).
         outcome := 'decide';
@@ -364,6 +374,8 @@ BEGIN
     IF p_mark_seen THEN
         UPDATE parking_gate SET last_seen_at = p_now WHERE id = p_gate_id;
     END IF;
-    RETURN QUERY SELECT p_outcome, p_session_id, p_plate, v_available, p_amount_due, false;
+    outcome := p_outcome; session_id := p_session_id; plate := p_plate;
+    available := v_available; amount_due := p_amount_due; replayed := false;
+    RETURN NEXT;
 END
 $$;
