@@ -1,5 +1,6 @@
 """Gate API: the camera at each barrier posts what it read; we answer open or not."""
 
+import functools
 import json
 
 import pydantic
@@ -48,6 +49,12 @@ MESSAGES = {
 }
 
 
+def bearer_token(request: HttpRequest) -> str:
+    """The token of the request's `Authorization: Bearer <token>` header, or ''."""
+    scheme, _space, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 class GateToken(HttpBearer):
     """A gate's bearer token. Checked with the decision itself (one database round trip).
 
@@ -55,8 +62,13 @@ class GateToken(HttpBearer):
     gate it belongs to, and refuse unknown, revoked or other-direction tokens.
     """
 
+    def __call__(self, request: HttpRequest) -> str | None:
+        # HttpBearer's, reading the one header: request.headers would build them all.
+        token = bearer_token(request)
+        return self.authenticate(request, token) if token else None
+
     def authenticate(self, request: HttpRequest, token: str) -> str | None:
-        return token if 0 < len(token) <= 200 else None
+        return token if len(token) <= 200 else None
 
 
 def gate_language(request: HttpRequest) -> str | None:
@@ -65,9 +77,8 @@ def gate_language(request: HttpRequest) -> str | None:
     For refusals made before the gate was identified (a bad plate, a bad body):
     one indexed lookup, on the error path only.
     """
-    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not 0 < len(token) <= 200:
+    token = bearer_token(request)
+    if not 0 < len(token) <= 200:
         return None
     try:
         return (
@@ -166,6 +177,13 @@ def plate_read(payload, *, photo_url: str = "", photo: StoredPhoto | None = None
     )
 
 
+@functools.cache
+def display_message(outcome: Outcome, language: str) -> str:
+    """What the display says for an outcome that names no amount: worded once per language."""
+    with translation.override(language):
+        return str(MESSAGES[outcome])
+
+
 def respond(request: HttpRequest, decision: GateDecision) -> HttpResponse:
     """The gate's answer, as GateDecisionOut documents it (the fuzz tests hold it to that).
 
@@ -184,9 +202,12 @@ def respond(request: HttpRequest, decision: GateDecision) -> HttpResponse:
     amount_due = decision.amount_due
     # The gate's display speaks the gate's language, whoever sent the request.
     language = decision.language or translation.get_language()
-    with translation.override(language):
-        display = format_money(amount_due, decision.currency) if amount_due is not None else None
-        message = MESSAGES[decision.outcome] % {"amount": display}
+    if amount_due is None:
+        display, message = None, display_message(decision.outcome, language)
+    else:
+        with translation.override(language):
+            display = format_money(amount_due, decision.currency)
+            message = MESSAGES[decision.outcome] % {"amount": display}
     body = {
         "open": decision.opened,
         "code": decision.outcome.value,
