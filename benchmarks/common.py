@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/openlot_bench"
+# benchmarks/urls.py's views answered as gate calls are: under config.machine.GATE_PATH_PREFIX.
+GATE_STACK = "api/gates/bench/"
 
 
 def ensure_apt(command: str, package: str | None = None) -> str:

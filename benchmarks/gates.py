@@ -5,12 +5,13 @@
 gunicorn (production settings) on PostgreSQL, both started here. In one run:
 
 1. saturation, closed loop: wrk with 32 connections POSTs to a bare JSON view
-   (same middleware, no work): the baseline;
+   (every middleware, no work): the baseline;
 2. saturation, closed loop: wrk with 32 connections, each a gate pair on its
    own lot, driving entry -> exit cycles with fresh plates;
    (1 and 2 alternate for three rounds of 15 s each; the median round counts;
    on the fast path each round also runs 2 through benchmarks/urls.py's floor
-   views, the same SQL function with nothing around it);
+   views, the same SQL function with nothing around it, and 1 where gate calls
+   are answered, behind only the middleware they keep: config/machine.py);
 3. constant rate, open loop: benchmarks/openloop.py offers 200 gate calls a
    second for a minute, after a 10-second warm-up; p50/p99 latency, measured
    from when each call was due (no coordinated omission).
@@ -30,6 +31,7 @@ import psycopg
 
 from benchmarks.common import (
     DEFAULT_DATABASE_URL,
+    GATE_STACK,
     PYTHON,
     RESULTS,
     ROOT,
@@ -171,7 +173,7 @@ def gate_cycles(wrk_bin: str, url: str, env: dict, args, lots: int, run: str, pa
 
 
 def saturation_round(wrk_bin: str, url: str, env: dict, args, lots: int, run: str, floor: bool):
-    """One bare-view run, then one gate-cycle run (and one through the floor views)."""
+    """One bare-view run, then one gate-cycle run (and the floor views, the gate stack's bare)."""
     # One wrk thread per connection, as the gate script needs (one gate pair each).
     bare = wrk(wrk_bin, f"{url}/bench/bare", HERE / "bare_post.lua", connections=args.connections,
                threads=args.connections, seconds=args.seconds)  # fmt: skip
@@ -183,9 +185,18 @@ def saturation_round(wrk_bin: str, url: str, env: dict, args, lots: int, run: st
         "throughput_ratio": round(gates["requests_per_second"] / bare_rate, 3),
     }
     if floor:
-        paths = ["/bench/floor/entry", "/bench/floor/exit"]
+        paths = [f"/{GATE_STACK}floor/entry", f"/{GATE_STACK}floor/exit"]
         result["floor_cycles"] = gate_cycles(wrk_bin, url, env, args, lots, f"F{run[-1]}", paths)
         result["floor_ratio"] = round(result["floor_cycles"]["requests_per_second"] / bare_rate, 3)
+        # The bare view where gate calls are answered: what skipping the browser
+        # middleware alone is worth, and the gate calls against that.
+        lean = wrk(wrk_bin, f"{url}/{GATE_STACK}bare", HERE / "bare_post.lua",
+                   connections=args.connections, threads=args.connections,
+                   seconds=args.seconds)  # fmt: skip
+        result["bare_view_gate_stack"] = lean
+        result["ratio_to_gate_stack_bare"] = round(
+            gates["requests_per_second"] / lean["requests_per_second"], 3
+        )
     return result
 
 
@@ -206,7 +217,13 @@ def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) 
             rounds.append(saturation_round(wrk_bin, url, env, args, lots, f"{run}{n}",
                                            floor=path == "fast"))  # fmt: skip
             done = rounds[-1]
-            floor = f", floor {done['floor_ratio']:.2f} x" if "floor_ratio" in done else ""
+            floor = (
+                f", floor {done['floor_ratio']:.2f} x; bare view on the gate stack "
+                f"{done['bare_view_gate_stack']['requests_per_second']:.0f} req/s "
+                f"(gate calls {done['ratio_to_gate_stack_bare']:.2f} x that)"
+                if "floor_ratio" in done
+                else ""
+            )
             print(f"[{path}] round {n + 1}: bare view "
                   f"{done['bare_view']['requests_per_second']:.0f} req/s, gate calls "
                   f"{done['gate_cycles']['requests_per_second']:.0f} req/s "

@@ -1,8 +1,11 @@
-"""The product's URLs plus two reference views for the gate benchmark.
+"""The product's URLs plus reference views for the gate benchmark.
 
-- a bare JSON view: the baseline the gate API is measured against;
+- a bare JSON view: the baseline the gate API is measured against, behind every
+  middleware (/bench/bare), and the same view where gate calls are answered,
+  behind the middleware they keep (config/machine.py);
 - a floor: what a gate call through Django costs at the least, the same SQL
-  function on the same connection with no validation, no refusals, no words.
+  function on the same connection with no validation, no refusals, no words,
+  answered where gate calls are.
 
 Used only by benchmarks (ROOT_URLCONF=benchmarks.urls); never in production.
 """
@@ -16,6 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from benchmarks.common import GATE_STACK
 from config.urls import urlpatterns as product_urlpatterns
 from parking import fastpath
 from parking.models import hash_token
@@ -54,7 +58,8 @@ def floor_exit(request):
 
 urlpatterns = [
     path("bench/bare", bare),
-    path("bench/floor/entry", floor_entry),
-    path("bench/floor/exit", floor_exit),
+    path(f"{GATE_STACK}bare", bare),
+    path(f"{GATE_STACK}floor/entry", floor_entry),
+    path(f"{GATE_STACK}floor/exit", floor_exit),
     *product_urlpatterns,
 ]
