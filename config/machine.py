@@ -2,39 +2,61 @@
 
 A gate is a machine holding a bearer token. It has no session, no cookies, no
 CSRF token, no messages to be shown and no page to be framed, and its display
-speaks the gate's own language (Gate.language). Sessions, locale, common,
-CSRF, authentication, messages and framing middleware cost a gate call as much
+speaks the gate's own language (Gate.language). Sessions, locale, CSRF,
+authentication, messages and framing middleware cost a gate call about as much
 as its whole Django view (docs/performance.md), for nothing it uses.
 
 Placed after the middleware that every request needs (the HTTPS redirect and
 security headers, static files, the request log, JSON errors under /api/), this
-one answers gate calls itself: the URL resolved and the view called as Django's
-handler does, the request's language active for refusals made before the gate
-is known (as LocaleMiddleware would), and a Content-Length on the answer (as
-CommonMiddleware would: simple gate firmware reads a length, not chunks).
-Everything else goes on down the stack.
+one answers gate calls itself: the views named `gate_*` under /api/gates/,
+resolved and called as Django's handler calls a view, behind Django's
+CommonMiddleware (the host checked against ALLOWED_HOSTS, DISALLOWED_USER_AGENTS,
+a Content-Length on the answer: simple gate firmware reads a length, not chunks),
+with the request's language active for refusals made before the gate is known,
+as LocaleMiddleware would make it. Anything else, an unknown path under
+/api/gates/ included, goes on down the whole stack; so does every request if a
+database runs views in transactions (ATOMIC_REQUESTS), which this does not do.
 """
 
-from django.urls import resolve
+from asgiref.sync import iscoroutinefunction
+from django.conf import settings
+from django.core.handlers.exception import convert_exception_to_response
+from django.middleware.common import CommonMiddleware
+from django.urls import Resolver404, resolve
 from django.utils import translation
 
 # Where config.urls mounts the gate router of config.api (tests/test_gate_calls_stack.py).
 GATE_PATH_PREFIX = "/api/gates/"
+# The URL names of the views answered here (parking.api; benchmarks.urls's references too).
+GATE_VIEW_PREFIX = "gate_"
 
 
 class GateCallMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # A chain as Django's handler builds one: each layer turns exceptions into answers.
+        self.answer = convert_exception_to_response(
+            CommonMiddleware(convert_exception_to_response(self._view))
+        )
+        self.in_use = not any(db.get("ATOMIC_REQUESTS") for db in settings.DATABASES.values())
 
     def __call__(self, request):
-        if not request.path_info.startswith(GATE_PATH_PREFIX):
-            return self.get_response(request)
-        translation.activate(translation.get_language_from_request(request))
-        # An unknown path raises Resolver404: Django turns it into a 404 here, and
-        # config.http.JsonApiErrorsMiddleware into JSON.
-        match = resolve(request.path_info)
-        request.resolver_match = match
-        response = match.func(request, *match.args, **match.kwargs)
-        if not response.streaming and not response.has_header("Content-Length"):
-            response["Content-Length"] = str(len(response.content))
-        return response
+        if self.in_use and request.path_info.startswith(GATE_PATH_PREFIX):
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                match = None
+            if (
+                match is not None
+                and (match.url_name or "").startswith(GATE_VIEW_PREFIX)
+                and not iscoroutinefunction(match.func)
+            ):
+                request.resolver_match = match
+                translation.activate(translation.get_language_from_request(request))
+                return self.answer(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _view(request):
+        match = request.resolver_match
+        return match.func(request, *match.args, **match.kwargs)

@@ -1,5 +1,7 @@
 """Gate calls skip the browser middleware (config/machine.py) and lose nothing a gate needs."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -13,15 +15,45 @@ def test_every_gate_endpoint_is_under_the_prefix_the_middleware_answers():
     assert reverse("api:gate_exit").startswith(GATE_PATH_PREFIX)
 
 
-def test_a_gate_answer_has_a_length_security_headers_and_no_cookies(gates, entry_gate):
+def test_a_gate_answer_has_a_length_and_the_security_headers(gates, entry_gate):
     response = gates.enter(entry_gate, "ABC-1234")
 
     assert response.status_code == 201
     assert response["Content-Length"] == str(len(response.content))
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
-    assert not response.cookies
-    assert "Vary" not in response
+
+
+def test_a_gate_call_to_a_host_not_served_is_refused_and_admits_nobody(
+    client, settings, entry_gate, lot
+):
+    settings.ALLOWED_HOSTS = ["parking.example.com"]
+
+    response = client.post(
+        "/api/gates/entry",
+        data={"plate": "ABC-1234"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {entry_gate.token}", "Host": "evil.example"},
+    )
+
+    assert response.status_code == 400
+    lot.refresh_from_db()
+    assert lot.occupied == 0
+
+
+def test_a_user_agent_turned_away_is_turned_away_at_the_gate_too(client, settings, entry_gate, lot):
+    settings.DISALLOWED_USER_AGENTS = [re.compile(r"BadBot")]
+
+    response = client.post(
+        "/api/gates/entry",
+        data={"plate": "ABC-1234"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {entry_gate.token}", "User-Agent": "BadBot/1.0"},
+    )
+
+    assert response.status_code == 403
+    lot.refresh_from_db()
+    assert lot.occupied == 0
 
 
 def test_a_refusal_has_a_length_too(client, db):

@@ -46,7 +46,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.logging.RequestLogMiddleware",
     "config.http.JsonApiErrorsMiddleware",
-    # Gate calls are answered here; what follows serves browsers (config/machine.py).
+    # Gate calls are answered here (config/machine.py): the middleware below never
+    # sees them. Put what gate calls need too above this line.
     "config.machine.GateCallMiddleware",
     "config.csp.DocumentCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
