@@ -15,7 +15,8 @@ a Content-Length on the answer: simple gate firmware reads a length, not chunks)
 with the request's language active for refusals made before the gate is known,
 as LocaleMiddleware would make it. Anything else, an unknown path under
 /api/gates/ included, goes on down the whole stack; so does every request if a
-database runs views in transactions (ATOMIC_REQUESTS), which this does not do.
+database runs views in transactions (ATOMIC_REQUESTS): Django's handler would
+wrap the view in one, and this middleware does not.
 """
 
 from asgiref.sync import iscoroutinefunction
