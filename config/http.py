@@ -40,7 +40,7 @@ class JsonApiErrorsMiddleware:
     OpenAPI document promises, whatever part of the stack refused.
     """
 
-    CODES = {404: "not_found", 405: "method_not_allowed"}
+    CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,6 +55,9 @@ class JsonApiErrorsMiddleware:
         ):
             return response
         messages = {
+            # Django's own refusals: a Host not in ALLOWED_HOSTS, a refused User-Agent.
+            "bad_request": _("This server does not answer requests for this host."),
+            "forbidden": _("This client is not allowed to use the API."),
             "not_found": _("There is no such API endpoint."),
             "method_not_allowed": _("This endpoint does not accept %(method)s.")
             % {"method": request.method},

@@ -25,33 +25,25 @@ def test_a_gate_answer_has_a_length_and_the_security_headers(gates, entry_gate):
 
 
 def test_a_gate_call_to_a_host_not_served_is_refused_and_admits_nobody(
-    client, settings, entry_gate, lot
+    gates, settings, entry_gate, lot
 ):
     settings.ALLOWED_HOSTS = ["parking.example.com"]
 
-    response = client.post(
-        "/api/gates/entry",
-        data={"plate": "ABC-1234"},
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {entry_gate.token}", "Host": "evil.example"},
-    )
+    response = gates.post(entry_gate, {"plate": "ABC-1234"}, HTTP_HOST="evil.example")
 
-    assert response.status_code == 400
+    assert (response.status_code, response.json()["code"]) == (400, "bad_request")
+    assert response.json()["message"] == "This server does not answer requests for this host."
     lot.refresh_from_db()
     assert lot.occupied == 0
 
 
-def test_a_user_agent_turned_away_is_turned_away_at_the_gate_too(client, settings, entry_gate, lot):
+def test_a_user_agent_turned_away_is_turned_away_at_the_gate_too(gates, settings, entry_gate, lot):
     settings.DISALLOWED_USER_AGENTS = [re.compile(r"BadBot")]
 
-    response = client.post(
-        "/api/gates/entry",
-        data={"plate": "ABC-1234"},
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {entry_gate.token}", "User-Agent": "BadBot/1.0"},
-    )
+    response = gates.post(entry_gate, {"plate": "ABC-1234"}, HTTP_USER_AGENT="BadBot/1.0")
 
-    assert response.status_code == 403
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    assert response.json()["message"] == "This client is not allowed to use the API."
     lot.refresh_from_db()
     assert lot.occupied == 0
 
