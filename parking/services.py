@@ -111,7 +111,9 @@ def grant_exit(session_id: uuid.UUID, until: datetime, *, now: datetime) -> Park
 def find_exit_session(lot: Lot, plate: str) -> ParkingSession | None:
     """The vehicle `plate` names, locked: the exact plate, else the only OCR look-alike."""
     candidates = list(
-        ParkingSession.objects.filter(lot=lot, plate_key=ocr_key(plate)).select_for_update()
+        ParkingSession.objects.filter(lot=lot, plate_key=ocr_key(plate))
+        .order_by("pk")  # the lock order of openlot_gate_leave too
+        .select_for_update()
     )
     for session in candidates:
         session.lot = lot

@@ -1,4 +1,9 @@
-"""Two exit calls for one car queue behind a busy gate row instead of deadlocking.
+"""Gate calls queue behind the rows they decide on, in one order, instead of deadlocking.
+
+An exit that reads a misread plate waits for every look-alike it weighs: one that
+is leaving at that moment is gone when it counts them, so the car left is let out.
+
+Two exit calls for one car queue behind a busy gate row instead of deadlocking.
 
 Every gate decision takes the vehicle row, then the lot row, then the gate row
 (last_seen_at) last. Here a third connection holds the gate row while one exit
@@ -107,3 +112,45 @@ def test_two_exits_of_one_car_wait_for_a_busy_gate_row_without_deadlock(owner, s
 
     assert answers == {"recorded": "exit_granted", "api": (404, "no_entry_record")}
     assert not ParkingSession.objects.exists()
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["sql-functions", "orm"])
+def test_a_misread_exit_waits_for_a_look_alike_leaving_and_lets_the_other_out(
+    owner, settings, fast_path
+):
+    settings.GATE_FAST_PATH = fast_path
+    lot = make_lot(owner, free_minutes=10)
+    entry, exit_ = make_gate(lot, Direction.ENTRY), make_gate(lot, Direction.EXIT)
+    entered = timezone.now() - timedelta(minutes=5)
+    admit_vehicle(entry, PlateRead("ABC1234", "ABC-1234"), now=entered)
+    admit_vehicle(entry, PlateRead("A8C1234", "A8C-1234"), now=entered)
+    answers = {}
+
+    def leave() -> None:
+        # "ABC-I234" is neither car's plate, and either car's up to OCR confusions.
+        response = Client().post(
+            "/api/gates/exit",
+            data={"plate": "ABC-I234"},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {exit_.token}"},
+        )
+        answers["api"] = (response.status_code, response.json()["code"], response.json()["plate"])
+        connections.close_all()
+
+    with (
+        psycopg.connect(database_url(), autocommit=True) as monitor,
+        psycopg.connect(database_url()) as other_gate,
+    ):
+        # A8C1234 leaves through another gate: its exit is decided, not yet committed.
+        other_gate.execute("DELETE FROM parking_parkingsession WHERE plate = 'A8C1234'")
+        other_gate.execute("UPDATE lots_lot SET occupied = occupied - 1 WHERE id = %s", [lot.pk])
+        reader = threading.Thread(target=leave)
+        reader.start()
+        wait_for_lock_waiters(monitor, 1)  # counting look-alikes waits for the leaving one
+        other_gate.commit()
+        reader.join()
+
+    assert answers == {"api": (200, "exit_granted", "ABC1234")}
+    assert not ParkingSession.objects.exists()
+    lot.refresh_from_db()
+    assert lot.occupied == 0

@@ -200,6 +200,7 @@ DECLARE
     g record;
     e record;
     s record;
+    c record;
     v_matches integer;
     v_occupied integer;
     v_capacity integer;
@@ -251,14 +252,20 @@ BEGIN
      WHERE ps.lot_id = g.lot_id AND ps.plate = p_plate
        FOR UPDATE;
     IF NOT FOUND THEN
-        SELECT count(*) INTO v_matches FROM parking_parkingsession ps
-         WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key;
+        -- Every look-alike locked and counted by the same statement (in id order, as
+        -- the ORM path locks them): what is counted is what is locked, so a look-alike
+        -- that enters meanwhile is never picked unseen (a count, then a lock, each with
+        -- its own snapshot, could find one and lock two).
+        v_matches := 0;
+        FOR c IN SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until
+                   FROM parking_parkingsession ps
+                  WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key
+                  ORDER BY ps.id
+                    FOR UPDATE LOOP
+            v_matches := v_matches + 1;
+        END LOOP;
         IF v_matches = 1 THEN
-            SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until
-              INTO s
-              FROM parking_parkingsession ps
-             WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key
-               FOR UPDATE;
+            s := c;
         END IF;
     END IF;
     IF s.id IS NOT NULL AND NOT openlot_exit_certainly_allowed(
