@@ -40,8 +40,12 @@ pytestmark = [
 ]
 
 
-def wait_for_lock_waiters(monitor, count: int) -> None:
-    """Poll PostgreSQL until `count` backends wait on a lock (no sleeping: a bounded poll)."""
+def wait_for_lock_waiters(monitor, count: int, caller: threading.Thread | None = None) -> None:
+    """Poll PostgreSQL until `count` backends wait on a lock (no sleeping: a bounded poll).
+
+    With `caller`, the thread whose call should be waiting: fails at once if it
+    finished instead.
+    """
     query = (
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
@@ -49,6 +53,8 @@ def wait_for_lock_waiters(monitor, count: int) -> None:
     for _ in range(100_000):
         if monitor.execute(query).fetchone()[0] >= count:
             return
+        if caller is not None and not caller.is_alive():
+            raise AssertionError("the call finished without waiting on a lock")
     raise AssertionError(f"never saw {count} calls waiting on a lock")
 
 
@@ -115,13 +121,23 @@ def test_two_exits_of_one_car_wait_for_a_busy_gate_row_without_deadlock(owner, s
 
 
 @pytest.mark.parametrize("fast_path", [True, False], ids=["sql-functions", "orm"])
-def test_a_misread_exit_waits_for_a_look_alike_leaving_and_lets_the_other_out(
-    owner, settings, fast_path
+@pytest.mark.parametrize(
+    ("parked_for", "answer"),
+    [
+        (timedelta(minutes=5), (200, "exit_granted", "ABC1234")),  # free minutes: one call
+        (timedelta(hours=2), (402, "payment_required", "ABC1234")),  # a fee: two calls
+    ],
+    ids=["free", "owes"],
+)
+def test_a_misread_exit_waits_for_a_look_alike_leaving_and_answers_for_the_other(
+    owner, settings, fast_path, parked_for, answer
 ):
+    # Both paths lock the look-alikes in id order; what is checked here is what the
+    # gate answers (the ORM path always locked before counting).
     settings.GATE_FAST_PATH = fast_path
     lot = make_lot(owner, free_minutes=10)
     entry, exit_ = make_gate(lot, Direction.ENTRY), make_gate(lot, Direction.EXIT)
-    entered = timezone.now() - timedelta(minutes=5)
+    entered = timezone.now() - parked_for
     admit_vehicle(entry, PlateRead("ABC1234", "ABC-1234"), now=entered)
     admit_vehicle(entry, PlateRead("A8C1234", "A8C-1234"), now=entered)
     answers = {}
@@ -146,11 +162,12 @@ def test_a_misread_exit_waits_for_a_look_alike_leaving_and_lets_the_other_out(
         other_gate.execute("UPDATE lots_lot SET occupied = occupied - 1 WHERE id = %s", [lot.pk])
         reader = threading.Thread(target=leave)
         reader.start()
-        wait_for_lock_waiters(monitor, 1)  # counting look-alikes waits for the leaving one
+        wait_for_lock_waiters(monitor, 1, reader)  # counting look-alikes waits for that one
         other_gate.commit()
         reader.join()
 
-    assert answers == {"api": (200, "exit_granted", "ABC1234")}
-    assert not ParkingSession.objects.exists()
+    assert answers == {"api": answer}
+    staying = [] if answer[1] == "exit_granted" else ["ABC1234"]
+    assert list(ParkingSession.objects.values_list("plate", flat=True)) == staying
     lot.refresh_from_db()
-    assert lot.occupied == 0
+    assert lot.occupied == len(staying)
