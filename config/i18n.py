@@ -35,7 +35,7 @@ def supported_language(code: str | None) -> str | None:
 
 
 def _interpolate(message, params) -> str:
-    return str(message) % params
+    return str(message % params)
 
 
 # interpolate(_("Pay %(amount)s"), {"amount": "NT$30"}): a lazy message with its values,

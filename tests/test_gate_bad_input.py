@@ -62,6 +62,8 @@ def assert_nothing_changed(lot):
         ),
         (b'{"plate": "DROP TABLE lots_lot;--"}', 422, "invalid_plate"),
         (b'{"plate": "ABC\\u202e4321"}', 422, "invalid_plate"),
+        # Nested past what Python's parser can recurse into, in 6 kB.
+        (b'{"a":' * 1000 + b"1" + b"}" * 1000, 400, "malformed_json"),
     ],
 )
 def test_it_refuses_bad_bodies_with_a_code_and_a_message(post, lot, body, status, code):
@@ -80,6 +82,15 @@ def test_it_says_which_field_is_wrong(post, lot):
 
     assert response.json()["errors"] == [
         {"field": "plate", "message": "Input should be a valid string"}
+    ]
+
+
+def test_a_field_too_long_for_its_schema_says_how_long_it_may_be(post, lot):
+    response = post({"plate": "A" * 65})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "plate", "message": "String should have at most 64 characters"}
     ]
 
 
