@@ -126,7 +126,7 @@ def _json_payload(request: HttpRequest, schema):
         raise ApiError(413, "body_too_large", _("The request body is too large."))
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested past the limit
         raise ApiError(400, "malformed_json", _("The body is not valid JSON.")) from exc
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_request", _("The body must be a JSON object."))
