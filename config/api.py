@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from lots.api import router as lots_router
 from parking.api import gate_language
@@ -19,7 +20,23 @@ from .errors import ApiError, field_error
 
 logger = logging.getLogger(__name__)
 
+
+class _NotJson(Exception):
+    pass
+
+
+class JsonBodyParser(Parser):
+    """django-ninja's JSON parser, for JSON only: another content type is a 415, not a 400."""
+
+    def parse_body(self, request):
+        content_type = request.content_type or ""
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise _NotJson(content_type)
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
+    parser=JsonBodyParser(),
     title="OpenLot API",
     version="1",
     description=(
@@ -104,7 +121,11 @@ def on_not_found(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
-        # django-ninja's answer to a body its JSON parser refused.
+        # django-ninja's answer to a body its parser refused (JsonBodyParser above).
+        if isinstance(exc.__cause__, _NotJson):
+            return error_response(
+                request, 415, "unsupported_media_type", _("Send the body as application/json.")
+            )
         return error_response(request, 400, "malformed_json", _("The body is not valid JSON."))
     return error_response(request, exc.status_code, "bad_request", str(exc))
 

@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
@@ -64,7 +65,12 @@ def search(request: HttpRequest, lot_id: int, query: Query[SearchQuery]):
         raise ApiError(
             429,
             "rate_limited",
-            _("Too many searches. Please wait %(seconds)s seconds.") % {"seconds": wait},
+            ngettext(
+                "Too many searches. Please wait %(seconds)s second.",
+                "Too many searches. Please wait %(seconds)s seconds.",
+                wait,
+            )
+            % {"seconds": wait},
             retry_after=wait,
         )
     try:
@@ -157,6 +163,7 @@ def payment_out(payment: Payment) -> PaymentOut:
         400: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
+        415: ErrorOut,
         422: ErrorOut,
         502: ErrorOut,
         503: ErrorOut,

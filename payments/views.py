@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lots.models import Lot
@@ -32,8 +32,10 @@ def kiosk_search(request: HttpRequest, lot_id: int):
     if request.method == "POST" and form.is_valid():
         wait = kiosk_search_retry_after(request, now=timezone.now())
         if wait is not None:
-            context["refusal"] = _(
-                "Too many searches from this device. Please wait %(seconds)s seconds."
+            context["refusal"] = ngettext(
+                "Too many searches from this device. Please wait %(seconds)s second.",
+                "Too many searches from this device. Please wait %(seconds)s seconds.",
+                wait,
             ) % {"seconds": wait}
             status = 429
         else:

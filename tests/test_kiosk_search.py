@@ -115,6 +115,17 @@ def test_searches_are_rate_limited_per_client(client, gates, entry_gate, lot, cl
     assert search(client, lot, "ABC1234").status_code == 200
 
 
+def test_the_last_second_of_a_limit_is_worded_in_the_singular(client, lot, clock, settings):
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["1/60"]
+    assert search(client, lot, "ABC1234").status_code == 200
+    clock.advance(seconds=59)
+
+    refused = search(client, lot, "ABC1234")
+
+    assert refused["Retry-After"] == "1"
+    assert refused.json()["message"] == "Too many searches. Please wait 1 second."
+
+
 def test_the_hourly_limit_holds_across_minutes(client, lot, clock, settings):
     settings.KIOSK_SEARCH_RATE_LIMITS = ["5/60", "8/3600"]
     for _minute in range(2):

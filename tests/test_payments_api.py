@@ -141,6 +141,18 @@ def test_a_malformed_body_is_refused(client, db):
     assert (response.status_code, response.json()["code"]) == (400, "malformed_json")
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_json_is_refused_as_such(client, parked, content_type):
+    response = client.post("/api/payments", data="session_id=x", content_type=content_type)
+
+    assert response.status_code == 415
+    assert response.json() == {
+        "code": "unsupported_media_type",
+        "message": "Send the body as application/json.",
+    }
+    assert not Payment.objects.exists()
+
+
 def test_the_payment_reports_its_status_and_exit_window(client, parked, clock):
     payment = start_payment(client, parked).json()
     assert client.get(f"/api/payments/{payment['payment_id']}").json()["status"] == "pending"
