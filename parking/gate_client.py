@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             photo_path=args.photo_path,
             read_id=args.read_id,
         )
+    except FileNotFoundError as exc:
+        print(f"error: there is no photo file at {exc.filename}", file=sys.stderr)
+        return 2
     except (OSError, requests.RequestException) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -143,6 +143,24 @@ def test_simulate_gate_uploads_a_photo_file(live_server, entry_gate, tmp_path):
     assert ParkingSession.objects.get().photo_thumbnail
 
 
+def test_simulate_gate_says_when_the_photo_file_is_missing(entry_gate, tmp_path):
+    # Nothing is posted: the file is opened before the server is called.
+    with pytest.raises(CommandError, match=r"^There is no photo file at .*car\.jpg\.$"):
+        run(
+            "simulate_gate", "--url", "http://127.0.0.1:9", "--token", entry_gate.token,
+            "--plate", "ABC-1234", "--photo", str(tmp_path / "car.jpg"),
+        )  # fmt: skip
+
+
+def test_the_openlot_gate_script_says_when_the_photo_file_is_missing(tmp_path, capsys):
+    from parking import gate_client
+
+    missing = str(tmp_path / "car.jpg")
+    args = ["--url", "http://127.0.0.1:9", "--direction", "entry", "--token", "olg_x"]
+    assert gate_client.main([*args, "--plate", "ABC-1234", "--photo", missing]) == 2
+    assert capsys.readouterr().err == f"error: there is no photo file at {missing}\n"
+
+
 def test_simulate_gate_needs_a_direction_for_a_token_it_does_not_know(db):
     with pytest.raises(CommandError, match="--direction"):
         run("simulate_gate", "--token", "olg_unknown", "--plate", "ABC-1234")

@@ -28,6 +28,8 @@ class Command(BaseCommand):
                 photo_path=options["photo_path"],
                 read_id=options["read_id"],
             )
+        except FileNotFoundError as exc:
+            raise CommandError(f"There is no photo file at {exc.filename}.") from exc
         except OSError as exc:
             raise CommandError(f"Could not reach {options['url']}: {exc}") from exc
         self.stdout.write(gate_client.describe(response))
