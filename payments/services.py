@@ -68,9 +68,10 @@ class PaymentRefused(Exception):
         self.extra = extra
 
 
-def new_receipt_number(paid_at: datetime) -> str:
-    # Date for people, 40 random bits for uniqueness (a unique constraint backs it).
-    return f"{paid_at:%Y%m%d}-{secrets.token_hex(5).upper()}"
+def new_receipt_number(paid_at: datetime, lot) -> str:
+    # The lot's date for people (as the receipt shows the time), 40 random bits for
+    # uniqueness (a unique constraint backs it).
+    return f"{localtime(paid_at, lot.zone):%Y%m%d}-{secrets.token_hex(5).upper()}"
 
 
 # --- Quotes ---------------------------------------------------------------
@@ -455,7 +456,7 @@ def _confirm_locked(
     payment.status = PaymentStatus.SUCCEEDED
     payment.paid_at = paid_at
     payment.exit_allowed_until = paid_at + exit_window()
-    payment.receipt_number = new_receipt_number(paid_at)
+    payment.receipt_number = new_receipt_number(paid_at, payment.lot)
     payment.failure_reason = ""
     payment.save()
     # A payment confirmed late may grant less than the vehicle already has
@@ -621,7 +622,7 @@ def _record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payme
         created_at=now,
         paid_at=now,
         exit_allowed_until=now + exit_window(),
-        receipt_number=new_receipt_number(now),
+        receipt_number=new_receipt_number(now, lot),
         recorded_by=by,
     )
     grant_exit(session.pk, payment.exit_allowed_until, now=now)

@@ -167,6 +167,16 @@ def test_the_payment_reports_its_status_and_exit_window(client, parked, clock):
     assert body["receipt_number"].startswith("20260302-")
 
 
+def test_a_receipt_is_numbered_by_the_lot_s_date(client, parked, clock):
+    clock.advance(hours=15, minutes=30)  # 00:30 on 3 March in Taipei, still 2 March in UTC
+    payment = start_payment(client, parked).json()
+    client.post(payment["redirect_url"], {"outcome": "succeed"})
+
+    receipt = client.get(f"/api/payments/{payment['payment_id']}").json()["receipt_number"]
+
+    assert receipt.startswith("20260303-")
+
+
 def test_an_unknown_payment_is_not_found(client, db):
     response = client.get(f"/api/payments/{uuid.uuid4()}")
 
