@@ -1,7 +1,8 @@
 """Demo data for `make run`: an owner, three Taipei lots with real-world tariffs, gates, cars,
 and the real lots of Taiwan's open data (data/) with simulated occupancy for the map.
 
-Everything is looked up before it is created, so running it again adds nothing.
+Everything is looked up before it is created, so running it again adds nothing and
+undoes nothing an owner changed (a gate token revoked or replaced stays so).
 """
 
 import random
@@ -17,7 +18,7 @@ from lots.importing import import_lots, read_lot_csv
 from lots.models import Lot
 from lots.services import create_lot, make_lot_owner, occupy_spaces
 from parking import services as parking
-from parking.models import Direction, Gate, ParkingSession
+from parking.models import Direction, Gate, ParkingSession, hash_token
 from parking.photos import draw_vehicle_photo, store_photo
 from parking.plates import normalise_plate, ocr_key
 
@@ -82,13 +83,25 @@ def ensure_user(username: str, password: str, **flags):
     return user
 
 
-def ensure_gate(lot: Lot, direction: str, token: str) -> None:
+# Printed instead of a demo token that an owner revoked or replaced in the admin.
+TOKEN_CHANGED = "(revoked or replaced in the admin: the demo token no longer opens this gate)"
+
+
+def ensure_gate(lot: Lot, direction: str, token: str) -> str:
+    """The gate with the demo `token`, made if missing; what to print for its token.
+
+    A gate already there keeps its token: one revoked or replaced in the admin
+    stays so (`TOKEN_CHANGED`), whatever running the demo again would otherwise do.
+    """
     name = "Entry 1" if direction == Direction.ENTRY else "Exit 1"
-    gate = Gate.objects.filter(lot=lot, name=name).first() or Gate(
-        lot=lot, name=name, direction=direction
-    )
-    gate.set_token(token)
-    gate.save()
+    gate = Gate.objects.filter(lot=lot, name=name).first()
+    if gate is None:
+        gate = Gate(lot=lot, name=name, direction=direction)
+        gate.set_token(token)
+        gate.save()
+    elif gate.revoked_at is not None or gate.token_hash != hash_token(token):
+        return TOKEN_CHANGED
+    return token
 
 
 def park_demo_vehicles(lot: Lot, plates: list[str], now, rng: random.Random) -> None:
@@ -130,9 +143,9 @@ def seed(now) -> list[DemoLot]:
                 capacity=capacity,
                 **tariff,
             )
-        tokens = {d: demo_token(number, d) for d in (Direction.ENTRY, Direction.EXIT)}
-        for direction, token in tokens.items():
-            ensure_gate(lot, direction, token)
+        tokens = {
+            d: ensure_gate(lot, d, demo_token(number, d)) for d in (Direction.ENTRY, Direction.EXIT)
+        }
         if created:
             park_demo_vehicles(lot, plates, now, rng)
         lot.refresh_from_db()

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
 from lots.models import Lot
 from parking.models import Gate, GateEvent, ParkingSession, hash_token
@@ -189,6 +190,24 @@ def test_the_demo_loads_once(settings, db):
             line.strip() == f"kiosk       http://127.0.0.1:8000/kiosk/{lot.pk}/" for line in first
         )
     assert first == again
+
+
+def test_loading_the_demo_again_keeps_a_token_revoked_in_the_admin(settings, db):
+    from admin_portal.demo import TOKEN_CHANGED
+    from parking.services import revoke_gate_token
+
+    settings.DEBUG = True
+    run("seed_demo")
+    gate = Gate.objects.get(token_hash=hash_token("olg_demo_lot3_exit"))
+    revoke_gate_token(gate.pk, now=timezone.now())
+
+    again = run("seed_demo")
+
+    gate.refresh_from_db()
+    assert gate.revoked_at is not None
+    assert f"    exit token  {TOKEN_CHANGED}" in again
+    assert "olg_demo_lot3_exit" not in "\n".join(again)
+    assert "    exit token  olg_demo_lot1_exit" in again
 
 
 def test_the_demo_refuses_to_load_without_debug(settings, db):
