@@ -92,12 +92,18 @@ def on_api_error(request, exc: ApiError):
     return response
 
 
+def _field_name(loc) -> str:
+    """("query", "lat") -> "lat"; ("body", "payload", "invoice", "kind") -> "invoice.kind".
+
+    A body's fields are named as the client sent them, without the view's parameter.
+    """
+    parts = loc[2:] if loc[:1] == ("body",) else loc[1:]
+    return ".".join(str(part) for part in parts) or "body"
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    errors = [
-        field_error(".".join(str(part) for part in error.get("loc", ())[1:]) or "body", error)
-        for error in exc.errors
-    ]
+    errors = [field_error(_field_name(tuple(error.get("loc", ()))), error) for error in exc.errors]
     return error_response(
         request, 422, "invalid_request", _("The request has invalid or missing fields."), errors
     )

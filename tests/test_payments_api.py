@@ -141,6 +141,25 @@ def test_a_malformed_body_is_refused(client, db):
     assert (response.status_code, response.json()["code"]) == (400, "malformed_json")
 
 
+def test_a_wrong_field_is_named_as_the_client_sent_it(client, parked):
+    response = client.post(
+        "/api/payments",
+        data={
+            "session_id": "not-a-uuid",
+            "provider": "sandbox",
+            "invoice": {"kind": "nonsense", "value": "x"},
+        },
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+    assert sorted(error["field"] for error in response.json()["errors"]) == [
+        "invoice.kind",
+        "session_id",
+    ]
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
 def test_a_body_that_is_not_json_is_refused_as_such(client, parked, content_type):
     response = client.post("/api/payments", data="session_id=x", content_type=content_type)
