@@ -6,11 +6,11 @@ A gate call waits about 0.4 ms for PostgreSQL's decision; a bare view never
 waits. This measures, in one process and without any database, the CPU time of
 the bare JSON view of benchmarks/urls.py (called through Django's WSGI handler
 where gate calls are answered, production settings) back to back, and with a
-blocking wait after each call, as psycopg blocks on its socket. Blocks of
-calls alternate between the two; the medians go to benchmarks/results/.
-If the CPU per call grows with the wait, the code after a wait runs on cold
-caches: a cost a gate call pays for its database round trip, on top of the
-round trip's own work (docs/performance.md).
+blocking wait after each call, as psycopg blocks on its socket; only the calls
+are timed, not the waits. Blocks of calls alternate between the two; the
+medians go to benchmarks/results/. If the CPU per call grows with the wait, a
+gate call pays that for its database round trip, on top of the round trip's
+own work (docs/performance.md).
 """
 
 import argparse
@@ -63,16 +63,21 @@ def bare_view_caller():
 
 
 def cpu_per_call(call, calls: int, wait_seconds: float) -> float:
-    """Microseconds of this process's CPU per call, each call followed by `wait_seconds`."""
-    read_end, _write_end = os.pipe()  # never written: select waits the whole timeout
-    started = time.process_time()
+    """Microseconds of CPU per call, each call followed by `wait_seconds` (not counted).
+
+    Only the calls are timed (this thread's CPU time), not the waits: going to
+    sleep and waking up cost CPU of their own, which is not what is asked here.
+    """
+    read_end, write_end = os.pipe()  # never written: select waits the whole timeout
+    spent = 0.0
     for _ in range(calls):
+        started = time.thread_time()
         call()
+        spent += time.thread_time() - started
         if wait_seconds:
             select.select([read_end], [], [], wait_seconds)
-    spent = time.process_time() - started
     os.close(read_end)
-    os.close(_write_end)
+    os.close(write_end)
     return spent / calls * 1e6
 
 
