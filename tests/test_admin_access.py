@@ -96,9 +96,9 @@ def test_an_outsider_changes_nothing_by_posting(client, outsider, gates, entry_g
     outsider_client.post(
         reverse("admin:parking_parkingsession_change", args=[session_id]), {"plate": "XYZ-1"}
     )
-    outsider_client.post(
+    outsider_client.post(  # as the confirmation page posts it
         "/admin/parking/parkingsession/",
-        {"action": "mark_paid_in_cash", "_selected_action": [session_id], "index": "0"},
+        {"action": "mark_paid_in_cash", "_selected_action": [session_id], "post": "yes"},
     )
 
     session = ParkingSession.objects.get(pk=session_id)

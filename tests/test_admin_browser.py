@@ -66,6 +66,8 @@ def test_an_owner_marks_a_car_paid_in_cash_and_the_exit_gate_opens_for_it(
     abc.locator("input.action-select").check()
     page.locator("select[name=action]").select_option("mark_paid_in_cash")
     page.get_by_role("button", name="Go").click()
+    expect(page.locator(".confirm-items")).to_contain_text("ABC1234 · Riverside · NT$30 due now")
+    page.get_by_role("button", name="Yes, the cash was paid").click()
 
     expect(page.locator(".messagelist")).to_contain_text("ABC1234: Recorded NT$30 paid in cash")
     expect(rows.filter(has_text="ABC1234")).to_contain_text("Paid, exit allowed until 10:15")

@@ -148,9 +148,9 @@ def test_the_list_filters_by_payment_status(owner_client, owner, gates, entry_ga
     paid = park(gates, entry_gate, "PAI-0001")
     expired = park(gates, entry_gate, "EXP-0001")
     clock.advance(hours=1)
-    act(owner_client, "mark_paid_in_cash", expired)
+    act(owner_client, "mark_paid_in_cash", expired, confirm=True)
     clock.advance(minutes=20)
-    act(owner_client, "mark_paid_in_cash", paid)
+    act(owner_client, "mark_paid_in_cash", paid, confirm=True)
     just_in = park(gates, entry_gate, "NEW-0001")  # inside its 10 free minutes
 
     def listed(payment):
@@ -239,7 +239,7 @@ def test_a_plate_the_gate_would_refuse_is_refused(owner_client, car, typed):
 
 def test_correcting_the_plate_leaves_a_payment_made_meanwhile_alone(owner_client, car, clock):
     """The form writes the plate only, never the payment fields it read before."""
-    act(owner_client, "mark_paid_in_cash", car)
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)
 
     owner_client.post(change_url(car), {"plate": "ABC-1284"})
 
@@ -253,7 +253,7 @@ def test_correcting_the_plate_leaves_a_payment_made_meanwhile_alone(owner_client
 def test_marking_a_car_paid_in_cash_records_a_payment_and_the_exit_gate_opens(
     owner_client, owner, car, gates, exit_gate, clock
 ):
-    response = act(owner_client, "mark_paid_in_cash", car)
+    response = act(owner_client, "mark_paid_in_cash", car, confirm=True)
 
     payment = Payment.objects.get()
     assert (payment.provider, payment.status, payment.amount) == ("manual", "succeeded", 3000)
@@ -270,10 +270,27 @@ def test_marking_a_car_paid_in_cash_records_a_payment_and_the_exit_gate_opens(
     assert (exit_response.status_code, exit_response.json()["code"]) == (200, "exit_granted")
 
 
+def test_marking_paid_in_cash_asks_first_with_what_each_car_owes_now(
+    owner_client, car, gates, entry_gate, clock
+):
+    just_in = park(gates, entry_gate, "NEW-0001")  # inside its 10 free minutes
+
+    asked = act(owner_client, "mark_paid_in_cash", car, just_in)
+
+    page = asked.content.decode()
+    assert "Record cash payments?" in page
+    assert "ABC1234 · Riverside · NT$30 due now" in page
+    assert "NEW0001 · Riverside · Nothing due" in page
+    assert "Yes, the cash was paid" in page
+    assert not Payment.objects.exists()
+    car.refresh_from_db()
+    assert car.exit_allowed_until is None
+
+
 def test_a_car_with_nothing_due_is_not_marked_paid(owner_client, gates, entry_gate, clock):
     session = park(gates, entry_gate, "NEW-0001")
 
-    response = act(owner_client, "mark_paid_in_cash", session)
+    response = act(owner_client, "mark_paid_in_cash", session, confirm=True)
 
     assert not Payment.objects.exists()
     assert "NEW0001: Nothing is due for this vehicle." in messages_of(response)
@@ -282,7 +299,7 @@ def test_a_car_with_nothing_due_is_not_marked_paid(owner_client, gates, entry_ga
 def test_marking_a_paid_car_unpaid_asks_first_then_the_exit_gate_asks_for_money(
     owner_client, owner, car, gates, exit_gate, clock
 ):
-    act(owner_client, "mark_paid_in_cash", car)
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)
     clock.advance(minutes=5)
 
     asked = act(owner_client, "mark_unpaid", car)
@@ -315,7 +332,7 @@ def test_the_cars_page_offers_the_payment_action_that_fits(owner_client, car):
     assert "Mark paid in cash (NT$30)" in html
     assert "Mark unpaid" not in html
 
-    act(owner_client, "mark_paid_in_cash", car)
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)
 
     html = owner_client.get(change_url(car)).content.decode()
     assert "Mark paid in cash" not in html
@@ -326,7 +343,7 @@ def test_the_cars_page_offers_the_payment_action_that_fits(owner_client, car):
 
 
 def test_deleting_a_paid_car_frees_its_space_and_keeps_its_payment(owner_client, owner, car, lot):
-    act(owner_client, "mark_paid_in_cash", car)
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)
     assert occupied(lot) == 1
 
     response = owner_client.post(
@@ -378,7 +395,7 @@ def test_the_bulk_delete_refuses_them_all_if_one_is_unpaid(
     owner_client, car, gates, entry_gate, lot
 ):
     paid = park(gates, entry_gate, "PAI-0001")
-    act(owner_client, "mark_paid_in_cash", paid)
+    act(owner_client, "mark_paid_in_cash", paid, confirm=True)
 
     for confirm in (False, True):
         response = act(owner_client, "delete_paid_vehicles", car, paid, confirm=confirm)
@@ -395,7 +412,7 @@ def test_the_bulk_delete_asks_first_then_frees_each_space(
     owner_client, owner, car, gates, entry_gate, lot
 ):
     free = park(gates, entry_gate, "NEW-0001")
-    act(owner_client, "mark_paid_in_cash", car)
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)
 
     asked = act(owner_client, "delete_paid_vehicles", car, free)
     assert "Delete vehicles?" in asked.content.decode()

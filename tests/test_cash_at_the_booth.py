@@ -25,7 +25,8 @@ def pending(client, parked, provider="sandbox") -> Payment:
 
 
 def mark_paid_in_cash(owner_client, session):
-    data = {"action": "mark_paid_in_cash", "_selected_action": [str(session.pk)], "index": "0"}
+    # As the confirmation page posts it.
+    data = {"action": "mark_paid_in_cash", "_selected_action": [str(session.pk)], "post": "yes"}
     response = owner_client.post(VEHICLES, data, follow=True)
     return [str(message) for message in response.context["messages"]]
 

@@ -336,8 +336,10 @@ ADMIN_ACTIONS = {
     "mark unpaid, confirm": ("mark_unpaid", "paid", "改為未繳費嗎？", "Mark vehicles unpaid?"),
     "delete, confirm": ("delete_paid_vehicles", "paid", "要刪除車輛嗎？", "Delete vehicles?"),
     "delete, refused": ("delete_paid_vehicles", "unpaid", "未刪除任何車輛", "Nothing was deleted"),
+    "cash, confirm": ("mark_paid_in_cash", "unpaid", "登錄現金繳費？", "Record cash payments?"),
     "paid in cash": ("mark_paid_in_cash", "unpaid", "已登錄現金繳費", "paid in cash"),
 }  # fmt: skip
+CONFIRMED = {"paid in cash"}  # posted as the confirmation page posts them
 
 
 @pytest.mark.parametrize("language", ["zh-hant", "en"])
@@ -347,7 +349,11 @@ def test_the_admins_actions_answer_in_both_languages(client, scene, owner, name,
     login(client, owner)
     response = client.post(
         "/admin/parking/parkingsession/",
-        {"action": action, "_selected_action": [str(scene[car].pk)], "index": "0"},
+        {
+            "action": action,
+            "_selected_action": [str(scene[car].pk)],
+            **({"post": "yes"} if name in CONFIRMED else {"index": "0"}),
+        },
         follow=True,
         **(ZH if language == "zh-hant" else EN),
     )

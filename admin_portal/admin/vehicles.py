@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.db import transaction
@@ -274,6 +275,24 @@ class ParkingSessionAdmin(ScopedAdmin):
 
     @admin.action(description=_("Mark paid in cash"), permissions=["change"])
     def mark_paid_in_cash(self, request, queryset):
+        if not confirmed(request):
+            # Money, and an open gate: asked first, with what each car owes now. The
+            # amount recorded is computed again when confirmed.
+            sessions = list(queryset.select_related("lot__tariff"))
+            return self.confirm_action(
+                request,
+                sessions,
+                action="mark_paid_in_cash",
+                title=gettext("Record cash payments?"),
+                question=gettext(
+                    "Record that these drivers paid in cash what they owe; the exit gate "
+                    "then lets them out for %(minutes)s minutes. The amount is computed "
+                    "again when you confirm."
+                )
+                % {"minutes": settings.EXIT_GRACE_MINUTES},
+                items=[f"{s.plate} · {s.lot} · {self._owed_now(s)}" for s in sessions],
+                confirm=gettext("Yes, the cash was paid"),
+            )
         now = timezone.now()
         payment_admin = self.admin_site.get_model_admin(Payment)
         for session in queryset.select_related("lot"):
@@ -297,6 +316,15 @@ class ParkingSessionAdmin(ScopedAdmin):
             self.message_user(request, f"{session.plate}: {message}", messages.SUCCESS)
             self._warn_of_payments_alongside(request, payment)
         return None
+
+    @staticmethod
+    def _owed_now(session) -> str:
+        status = status_now(session)
+        if status.state == SessionState.UNPAID and status.amount_due:
+            return gettext("%(amount)s due now") % {
+                "amount": money(status.amount_due, session.lot.currency)
+            }
+        return str(describe_status(session, status))
 
     def _cash_message(self, payment, session) -> str:
         return gettext(
