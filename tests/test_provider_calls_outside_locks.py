@@ -73,7 +73,7 @@ def test_cash_at_the_booth_closes_the_online_checkout_holding_no_lock(
 
     login(client, owner).post(
         "/admin/parking/parkingsession/",
-        {"action": "mark_paid_in_cash", "_selected_action": [str(parked.pk)], "index": "0"},
+        {"action": "mark_paid_in_cash", "_selected_action": [str(parked.pk)], "post": "yes"},
     )
 
     assert Payment.objects.get(pk=online).status == "expired"
