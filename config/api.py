@@ -17,6 +17,7 @@ from parking.api import router as gates_router
 from payments.api import kiosk_router, payments_router, sessions_router
 
 from .errors import ApiError, field_error
+from .http import sends_json
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,8 @@ class JsonBodyParser(Parser):
     """django-ninja's JSON parser, for JSON only: another content type is a 415, not a 400."""
 
     def parse_body(self, request):
-        content_type = request.content_type or ""
-        if content_type != "application/json" and not content_type.endswith("+json"):
-            raise _NotJson(content_type)
+        if not sends_json(request):
+            raise _NotJson(request.content_type)
         return super().parse_body(request)
 
 

@@ -1,4 +1,4 @@
-"""Who is asking: the client's IP address, also behind a reverse proxy."""
+"""Who is asking and how: the client's IP address (also behind a reverse proxy), the body's type."""
 
 import ipaddress
 
@@ -22,6 +22,12 @@ def client_address(request: HttpRequest) -> str:
         if forwarded:
             return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
+
+
+def sends_json(request: HttpRequest) -> bool:
+    """Whether the request's body is declared JSON (application/json or any +json type)."""
+    content_type = request.content_type or ""
+    return content_type == "application/json" or content_type.endswith("+json")
 
 
 def address_in(address: str, networks: list[str]) -> bool:

@@ -14,6 +14,7 @@ from ninja import Router
 from ninja.security import HttpBearer
 
 from config.errors import ApiError, GateErrorOut, field_error
+from config.http import sends_json
 from config.i18n import interpolate
 from lots.money import format_money
 
@@ -151,10 +152,9 @@ def _validated(schema, data: dict):
 
 def read_gate_payload(request: HttpRequest, schema):
     """The validated body (JSON, or multipart with a `photo` file) and the upload, if any."""
-    content_type = request.content_type or ""
-    if content_type == "multipart/form-data":
+    if request.content_type == "multipart/form-data":
         return _form_payload(request, schema)
-    if content_type == "application/json" or content_type.endswith("+json"):
+    if sends_json(request):
         return _json_payload(request, schema)
     raise ApiError(
         415,

@@ -40,6 +40,11 @@ def status_now(session: ParkingSession) -> SessionStatus:
     return session._status_now
 
 
+def confirm_item(session: ParkingSession, detail) -> str:
+    """A vehicle as a bulk action's confirmation page lists it."""
+    return f"{session.plate} · {session.lot} · {detail}"
+
+
 def describe_status(session: ParkingSession, status: SessionStatus) -> str:
     lot = session.lot
     if status.state == SessionState.PAID:
@@ -244,8 +249,7 @@ class ParkingSessionAdmin(ScopedAdmin):
                     "Their payments stay on record."
                 ),
                 items=[
-                    f"{session.plate} · {session.lot} · "
-                    f"{describe_status(session, status_now(session))}"
+                    confirm_item(session, describe_status(session, status_now(session)))
                     for session in sessions
                 ],
                 confirm=gettext("Yes, delete"),
@@ -290,7 +294,7 @@ class ParkingSessionAdmin(ScopedAdmin):
                     "again when you confirm."
                 )
                 % {"minutes": settings.EXIT_GRACE_MINUTES},
-                items=[f"{s.plate} · {s.lot} · {self._owed_now(s)}" for s in sessions],
+                items=[confirm_item(s, self._owed_now(s)) for s in sessions],
                 confirm=gettext("Yes, the cash was paid"),
             )
         now = timezone.now()
@@ -374,7 +378,7 @@ class ParkingSessionAdmin(ScopedAdmin):
                     "The exit gate will ask these vehicles to pay again. Their payments stay "
                     "on record: refund any money taken separately."
                 ),
-                items=[f"{s.plate} · {s.lot} · {describe_status(s, status_now(s))}" for s in paid],
+                items=[confirm_item(s, describe_status(s, status_now(s))) for s in paid],
                 confirm=gettext("Yes, mark unpaid"),
             )
         now = timezone.now()
