@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 
 from lots.api import router as lots_router
 from parking.api import gate_language
@@ -35,8 +36,18 @@ class JsonBodyParser(Parser):
         return super().parse_body(request)
 
 
+class TextJSONRenderer(JSONRenderer):
+    """Answers with their text as itself: a gate's log or a curl shows 車位已滿, not \\u8eca...
+
+    (config.http.json_answer does the same for the few answers made outside the API.)
+    """
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     parser=JsonBodyParser(),
+    renderer=TextJSONRenderer(),
     title="OpenLot API",
     version="1",
     description=(

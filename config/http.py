@@ -30,6 +30,11 @@ def sends_json(request: HttpRequest) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
+def json_answer(data: dict, status: int = 200) -> JsonResponse:
+    """A JSON answer with its text as itself (台北, not \\u53f0\\u5317), as the API's are."""
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def address_in(address: str, networks: list[str]) -> bool:
     """Whether `address` is one of `networks` (addresses or CIDR blocks); False if unreadable."""
     try:
@@ -68,7 +73,7 @@ class JsonApiErrorsMiddleware:
             "method_not_allowed": _("This endpoint does not accept %(method)s.")
             % {"method": request.method},
         }
-        replacement = JsonResponse(
+        replacement = json_answer(
             {"code": code, "message": str(messages[code])}, status=response.status_code
         )
         if "Allow" in response:

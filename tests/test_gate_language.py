@@ -122,6 +122,9 @@ def test_the_gates_refusals_follow_the_gate(client, gates, chinese_entry, chines
     assert bad_plate["Content-Language"] == "zh-hant"
     assert (reused.status_code, reused.json()["message"]) == (422, "此 read_id 已用於另一個車牌。")
     assert (revoked.status_code, revoked.json()["message"]) == (401, "此閘門的金鑰已被撤銷。")
+    # As written, for whoever reads the gate's log or a curl: not \u6b64\u9598...
+    assert "此閘門的金鑰已被撤銷。".encode() in revoked.content
+    assert revoked["Content-Type"] == "application/json; charset=utf-8"
 
 
 def test_a_bad_body_from_a_chinese_gate_is_explained_in_chinese(client, chinese_entry):

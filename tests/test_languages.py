@@ -115,6 +115,9 @@ def test_api_refusals_follow_accept_language(client, db):
     assert nearby.json()["errors"] == [{"field": "lat", "message": "輸入值必須小於或等於 90"}]
     assert (nowhere.status_code, nowhere.json()["message"]) == (404, "沒有這個 API 端點。")
     assert english.json()["message"] == "There is no such parking lot."
+    # The text as written (UTF-8), not \u escapes, whichever part of the stack answered.
+    assert "查無此停車場。".encode() in vacancy.content
+    assert "沒有這個 API 端點。".encode() in nowhere.content
 
 
 def test_the_nearby_answer_is_worded_in_the_language_asked_for(client, lot):
