@@ -116,10 +116,23 @@ def _form_payload(request: HttpRequest, schema):
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.PHOTO_MAX_BYTES + 64 * 1024:
         raise ApiError(413, "body_too_large", _("The request body is too large."))
     try:
-        data, upload = request.POST.dict(), request.FILES.get("photo")
+        fields, files = request.POST, request.FILES
     except MultiPartParserError as exc:
         raise ApiError(400, "malformed_body", _("The multipart body could not be read.")) from exc
-    return _validated(schema, {k: v for k, v in data.items() if v != ""}), upload
+    # A field sent twice (two plates, two photos) is the client's mistake: answering
+    # for one of them would be guessing which car is at the gate.
+    repeated = sorted(
+        name for name in {*fields, *files} if len(fields.getlist(name) + files.getlist(name)) > 1
+    )
+    if repeated:
+        raise ApiError(
+            422,
+            "invalid_request",
+            _("The request has invalid or missing fields."),
+            errors=[{"field": name, "message": _("Send this field once.")} for name in repeated],
+        )
+    # Each field means what it means in JSON (an empty read_id is no UUID: 422).
+    return _validated(schema, fields.dict()), files.get("photo")
 
 
 def _json_payload(request: HttpRequest, schema):

@@ -89,6 +89,44 @@ def test_what_is_not_a_usable_photo_is_refused(client, entry_gate, lot, settings
     assert stored_files(settings) == []
 
 
+@pytest.mark.parametrize(
+    "fields, errors",
+    [
+        # Which car is at the gate? Not for us to guess.
+        (
+            {"plate": ["ABC-1234", "XYZ-9999"]},
+            [{"field": "plate", "message": "Send this field once."}],
+        ),
+        (
+            {
+                "plate": "ABC-1234",
+                "photo": [_file(image_bytes(), "a.jpg"), _file(image_bytes(), "b.jpg")],
+            },
+            [{"field": "photo", "message": "Send this field once."}],
+        ),
+        # As in JSON: an empty read_id is not a UUID.
+        (
+            {"plate": "ABC-1234", "read_id": ""},
+            [{"field": "read_id", "message": "Input should be a valid UUID"}],
+        ),
+    ],
+)
+def test_a_form_that_does_not_name_one_car_is_refused(
+    client, entry_gate, lot, settings, fields, errors
+):
+    fields = {**fields, "photo": fields.get("photo", _file(image_bytes(), "car.jpg"))}
+
+    response = client.post(
+        "/api/gates/entry", data=fields, headers={"Authorization": f"Bearer {entry_gate.token}"}
+    )
+
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["errors"]) == ("invalid_request", errors)
+    assert not ParkingSession.objects.exists()
+    assert Lot.objects.get(pk=lot.pk).occupied == 0
+    assert stored_files(settings) == []
+
+
 def test_a_photo_over_the_size_limit_is_refused(client, entry_gate, settings):
     settings.PHOTO_MAX_BYTES = 10_000
 

@@ -153,6 +153,27 @@ def test_an_old_signed_notification_is_refused(client, parked, clock):
     assert response.status_code == 400
 
 
+def test_a_notification_past_the_upload_limit_is_refused_and_changes_nothing(
+    client, parked, settings
+):
+    payment = open_checkout(client, parked)
+    SandboxCheckout.objects.update(status="paid")
+    body, headers = platform.signed_notification(SandboxCheckout.objects.get())
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = len(body) - 1
+
+    response = client.post(
+        "/payments/webhooks/sandbox/", data=body, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "body_too_large",
+        "message": "The request body is too large.",
+    }
+    assert Payment.objects.get(pk=payment["payment_id"]).status == "pending"
+    assert not ProviderEvent.objects.exists()
+
+
 def test_a_checkout_left_open_too_long_expires_and_cannot_be_paid(client, parked, clock):
     payment = open_checkout(client, parked)
     clock.advance(minutes=36)
@@ -178,6 +199,14 @@ def test_with_the_sandbox_off_its_pages_and_payments_are_gone(client, parked, se
         "Sandbox"
         not in client.get(f"/kiosk/{parked.lot_id}/vehicles/{parked.pk}/").content.decode()
     )
+    SandboxCheckout.objects.update(status="paid")
+    body, headers = platform.signed_notification(SandboxCheckout.objects.get())
+    notified = client.post(
+        "/payments/webhooks/sandbox/", data=body, content_type="application/json", headers=headers
+    )
+    assert (notified.status_code, notified.json()["code"]) == (404, "unknown_provider")
+    assert notified.json()["message"] == "This payment platform is not enabled here."
+    assert Payment.objects.get(pk=payment["payment_id"]).status == "pending"
 
 
 def enabled_providers_under(settings_module: str, **environ) -> list[str]:
