@@ -4,7 +4,8 @@ Every operation gets generated requests, valid and not: no answer may be a 5xx,
 and every answer (errors included) must be documented and match its schema.
 `positive_data_acceptance` is left out: plates are validated more strictly
 (NFKC, 2-10 letters and digits) than a JSON schema can say, so a schema-valid
-string may rightly be refused with 422.
+string may rightly be refused with 422. Nor is it a finding when a multipart
+field mutated to another scalar type is accepted (see `_only_text_on_the_wire`).
 """
 
 import pytest
@@ -12,7 +13,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from config.wsgi import application
 
@@ -35,6 +36,31 @@ def tokens(entry_gate, exit_gate):
     return {"/api/gates/entry": entry_gate.token, "/api/gates/exit": exit_gate.token}
 
 
+SCALAR_TYPES = {"string", "integer", "number", "boolean", "null"}
+
+
+def _only_text_on_the_wire(case) -> bool:
+    """Whether a negative case's mutations cannot reach the server as such.
+
+    A multipart field is text: the plate mutated from a string to the number 12 or to
+    null arrives as the text "12" or "null", which may be a valid plate (schemathesis
+    drops such type changes for urlencoded forms, not for multipart). The gate token
+    is set by the test, whatever schemathesis made of the Authorization header.
+    """
+    if case.media_type != "multipart/form-data" or case.meta is None:
+        return False
+    mutations = getattr(case.meta.phase.data, "mutations", ())
+    body = [m for m in mutations if m.parameter_location.value == "body"]
+    others = [m for m in mutations if m.parameter_location.value != "body"]
+    new_types = [m.new_value if isinstance(m.new_value, list) else [m.new_value] for m in body]
+    return (
+        bool(body)
+        and all(m.operator.value == "change_type" for m in body)
+        and all(set(types) <= SCALAR_TYPES for types in new_types)
+        and all(m.parameter == "Authorization" for m in others)
+    )
+
+
 @schema.parametrize()
 @settings(
     max_examples=30,
@@ -46,4 +72,7 @@ def test_the_api_answers_everything_as_documented(case, tokens):
     headers = {}
     if case.operation.path in tokens:
         headers["Authorization"] = f"Bearer {tokens[case.operation.path]}"
-    case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+    excluded = [positive_data_acceptance]
+    if _only_text_on_the_wire(case):
+        excluded.append(negative_data_rejection)
+    case.call_and_validate(headers=headers, excluded_checks=excluded)
