@@ -32,7 +32,12 @@ def sends_json(request: HttpRequest) -> bool:
 
 def json_answer(data: dict, status: int = 200) -> JsonResponse:
     """A JSON answer with its text as itself (台北, not \\u53f0\\u5317), as the API's are."""
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        data,
+        status=status,
+        content_type="application/json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def address_in(address: str, networks: list[str]) -> bool:

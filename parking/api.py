@@ -119,10 +119,13 @@ def _form_payload(request: HttpRequest, schema):
         fields, files = request.POST, request.FILES
     except MultiPartParserError as exc:
         raise ApiError(400, "malformed_body", _("The multipart body could not be read.")) from exc
-    # A field sent twice (two plates, two photos) is the client's mistake: answering
-    # for one of them would be guessing which car is at the gate.
+    # One of ours sent twice (two plates, two photos) is the client's mistake: answering
+    # for one of them would be guessing which car is at the gate. Fields we do not read
+    # (a camera's own) are left alone, as in JSON.
     repeated = sorted(
-        name for name in {*fields, *files} if len(fields.getlist(name) + files.getlist(name)) > 1
+        name
+        for name in {*schema.model_fields, "photo"}
+        if len(fields.getlist(name) + files.getlist(name)) > 1
     )
     if repeated:
         raise ApiError(

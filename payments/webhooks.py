@@ -4,7 +4,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -23,7 +23,15 @@ logger = logging.getLogger(__name__)
 def provider_webhook(request: HttpRequest, provider_id: str):
     """200 once handled (or for events we ignore); 400 bad signature, nothing changed;
     404 provider not enabled; 413 a body past DATA_UPLOAD_MAX_MEMORY_SIZE (no platform
-    sends one); 503 when the platform cannot be asked: it will retry."""
+    sends one); 503 when the platform cannot be asked: it will retry.
+
+    In English whatever the site's language: a payment platform's delivery log reads it.
+    """
+    with translation.override("en"):
+        return _receive(request, provider_id)
+
+
+def _receive(request: HttpRequest, provider_id: str):
     try:
         body = request.body
     except RequestDataTooBig:

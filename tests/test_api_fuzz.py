@@ -39,24 +39,39 @@ def tokens(entry_gate, exit_gate):
 SCALAR_TYPES = {"string", "integer", "number", "boolean", "null"}
 
 
+def _takes_any_text(field: dict) -> bool:
+    """Whether some plain text is valid for a field (a string with no format or pattern)."""
+    return any(
+        branch.get("type") == "string" and not {"format", "pattern", "enum", "const"} & set(branch)
+        for branch in [field, *field.get("anyOf", [])]
+    )
+
+
 def _only_text_on_the_wire(case) -> bool:
     """Whether a negative case's mutations cannot reach the server as such.
 
     A multipart field is text: the plate mutated from a string to the number 12 or to
     null arrives as the text "12" or "null", which may be a valid plate (schemathesis
-    drops such type changes for urlencoded forms, not for multipart). The gate token
-    is set by the test, whatever schemathesis made of the Authorization header.
+    drops such type changes for urlencoded forms, not for multipart). Only for fields
+    that take plain text: `read_id` must be a UUID, so "12" there must still be refused.
+    The gate token is set by the test, whatever schemathesis made of the header.
     """
     if case.media_type != "multipart/form-data" or case.meta is None:
         return False
+    operation = schema.raw_schema["paths"][case.operation.path][case.operation.method.lower()]
+    fields = operation["requestBody"]["content"][case.media_type]["schema"]["properties"]
     mutations = getattr(case.meta.phase.data, "mutations", ())
     body = [m for m in mutations if m.parameter_location.value == "body"]
     others = [m for m in mutations if m.parameter_location.value != "body"]
-    new_types = [m.new_value if isinstance(m.new_value, list) else [m.new_value] for m in body]
     return (
         bool(body)
-        and all(m.operator.value == "change_type" for m in body)
-        and all(set(types) <= SCALAR_TYPES for types in new_types)
+        and all(
+            m.operator.value == "change_type"
+            and m.parameter in fields
+            and _takes_any_text(fields[m.parameter])
+            and set(m.new_value if isinstance(m.new_value, list) else [m.new_value]) <= SCALAR_TYPES
+            for m in body
+        )
         and all(m.parameter == "Authorization" for m in others)
     )
 

@@ -127,6 +127,21 @@ def test_a_form_that_does_not_name_one_car_is_refused(
     assert stored_files(settings) == []
 
 
+def test_a_cameras_own_fields_are_left_alone_even_twice(client, entry_gate, lot):
+    response = client.post(
+        "/api/gates/entry",
+        data={
+            "plate": "ABC-1234",
+            "camera_tag": ["a", "b"],
+            "photo": _file(image_bytes(), "c.jpg"),
+        },
+        headers={"Authorization": f"Bearer {entry_gate.token}"},
+    )
+
+    assert (response.status_code, response.json()["code"]) == (201, "entered")
+    assert ParkingSession.objects.get().plate == "ABC1234"
+
+
 def test_a_photo_over_the_size_limit_is_refused(client, entry_gate, settings):
     settings.PHOTO_MAX_BYTES = 10_000
 

@@ -114,11 +114,16 @@ def test_a_notification_with_a_bad_signature_is_refused_and_changes_nothing(clie
         "/payments/webhooks/sandbox/",
         data=body,
         content_type="application/json",
-        headers={"Sandbox-Signature": forged},
+        headers={"Sandbox-Signature": forged, "Accept-Language": "zh-TW"},
     )
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_signature"
+    # For the platform's delivery log: English, whatever the site's language.
+    assert response.json() == {
+        "code": "invalid_signature",
+        "message": "The notification could not be verified.",
+    }
+    assert response["Content-Type"] == "application/json; charset=utf-8"
     assert Payment.objects.get(pk=payment["payment_id"]).status == "pending"
     assert not ProviderEvent.objects.exists()
 
