@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from lots.models import Lot, Tariff, default_currency
+from lots.models import Lot, Tariff, default_currency, validate_timezone
 from lots.money import to_major, to_minor
 from lots.services import check_capacity
 from parking.models import ParkingSession
@@ -17,6 +17,13 @@ class LotForm(forms.ModelForm):
     class Meta:
         model = Lot
         fields = ["capacity"]  # the admin adds the others it shows
+
+    def clean_timezone(self):
+        # Here, not only by the model field's validator: that runs once the value is on
+        # the lot, and the page shown again with the error reads the lot's clock.
+        name = self.cleaned_data["timezone"]
+        validate_timezone(name)
+        return name
 
     def clean_capacity(self):
         capacity = self.cleaned_data["capacity"]

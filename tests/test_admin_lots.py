@@ -18,6 +18,7 @@ def change_url(lot):
 def lot_form(lot, **changes):
     """What the lot's change form posts, unchanged unless `changes` say otherwise."""
     tariff = lot.tariff
+    gates = list(lot.gates.order_by("pk"))
     data = {
         "name": lot.name,
         "address": lot.address,
@@ -38,11 +39,14 @@ def lot_form(lot, **changes):
         "tariff-0-unit_minutes": tariff.unit_minutes,
         "tariff-0-unit_price": "15",
         "tariff-0-daily_cap": "",
-        "gates-TOTAL_FORMS": "0",
-        "gates-INITIAL_FORMS": str(lot.gates.count()),
+        "gates-TOTAL_FORMS": str(len(gates)),
+        "gates-INITIAL_FORMS": str(len(gates)),
         "gates-MIN_NUM_FORMS": "0",
         "gates-MAX_NUM_FORMS": "1000",
     }
+    # The gates table's rows, as the page posts them (read-only: ids only).
+    for n, gate in enumerate(gates):
+        data |= {f"gates-{n}-id": gate.pk, f"gates-{n}-lot": lot.pk}
     return data | changes
 
 
@@ -228,3 +232,15 @@ def test_a_superuser_adds_a_lot_with_its_tariff_for_a_new_owner(client, superuse
     assert (lot.owner, lot.currency, lot.occupied) == (outsider, "USD", 0)
     assert (lot.tariff.first_period_price, lot.tariff.unit_price) == (250, 125)
     assert outsider.groups.filter(name="Lot owners").exists()
+
+
+def test_a_mistyped_time_zone_is_explained_on_the_form(owner_client, lot, gates, entry_gate, clock):
+    gates.enter(entry_gate, "ABC-1234")  # the gates table shows when it was last seen
+
+    response = owner_client.post(change_url(lot), lot_form(lot, timezone="Asia/Taipie"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Asia/Taipie is not a known time zone." in html
+    assert "2026-03-02 09:00" in html  # last seen, on the lot's own clock (the form's is wrong)
+    assert Lot.objects.get(pk=lot.pk).timezone == "Asia/Taipei"
