@@ -12,9 +12,22 @@ GATES = "/admin/parking/gate/"
 
 
 def act(client, action, *gates, confirm=False):
+    """The action as the list page posts it; confirm=True answers its confirmation page too."""
     data = {"action": action, "_selected_action": [str(gate.pk) for gate in gates]}
-    data.update({"post": "yes"} if confirm else {"index": "0"})
-    return client.post(GATES, data)
+    asked = client.post(GATES, data | {"index": "0"})
+    if not confirm or asked.status_code != 200:
+        return asked
+    return client.post(GATES, confirmation(asked))
+
+
+def confirmation(asked) -> dict:
+    """What the confirmation page's Yes button posts (its hidden fields)."""
+    return {
+        "action": asked.context["action"],
+        "_selected_action": [str(obj.pk) for obj in asked.context["queryset"]],
+        "post": "yes",
+        "once": asked.context["once"],
+    }
 
 
 def shown_tokens(response) -> list[str]:
@@ -113,6 +126,20 @@ def test_issuing_a_new_token_shows_it_once_and_only_it_opens_the_gate(
     assert entry.user == owner
     assert token not in entry.change_message
     assert entry.change_message == f"Issued a new token (starts with {token[:10]})."
+
+
+def test_reloading_the_new_tokens_page_does_not_issue_them_again(owner_client, entry_gate, gates):
+    answer = confirmation(act(owner_client, "issue_new_tokens", entry_gate))
+    (token,) = shown_tokens(owner_client.post(GATES, answer))
+
+    reloaded = owner_client.post(GATES, answer, follow=True)  # the browser sends it again
+
+    assert "issued" not in reloaded.context
+    assert "Those tokens were issued already and are not shown again." in (
+        reloaded.content.decode()
+    )
+    entry_gate.token = token  # the token shown first still opens the gate
+    assert gates.enter(entry_gate, "ABC-1234").status_code == 201
 
 
 def test_a_new_token_brings_a_revoked_gate_back(owner_client, entry_gate, gates):

@@ -369,7 +369,8 @@ def test_gate_token_pages_read_in_both_languages(client, scene, owner, language)
     data = {"action": "issue_new_tokens", "_selected_action": [str(scene["gate"].pk)]}
 
     confirm = client.post("/admin/parking/gate/", data | {"index": "0"}, **headers)
-    issued = client.post("/admin/parking/gate/", data | {"post": "yes"}, **headers)
+    answer = {"post": "yes", "once": confirm.context["once"]}
+    issued = client.post("/admin/parking/gate/", data | answer, **headers)
 
     confirm_text, issued_text = (
         ("要發行新的閘門金鑰嗎？", "金鑰只會顯示這一次")

@@ -10,7 +10,7 @@ from parking.models import Gate
 from parking.services import issue_gate_token, revoke_gate_token
 
 from ..scoping import gates_for
-from .base import ScopedAdmin, confirmed
+from .base import ScopedAdmin, answered_once, confirmed
 from .display import lot_time
 from .filters import LotFilter
 
@@ -121,7 +121,20 @@ class GateAdmin(ScopedAdmin):
                 ),
                 items=[str(gate) for gate in gates],
                 confirm=gettext("Yes, issue new tokens"),
+                once=True,
             )
+        if not answered_once(request):
+            # The page of tokens reloaded (or the form sent twice): issuing again would
+            # take away the tokens just shown, perhaps already typed into the gates.
+            self.message_user(
+                request,
+                gettext(
+                    "Those tokens were issued already and are not shown again. If they "
+                    "were not copied, issue new ones."
+                ),
+                messages.WARNING,
+            )
+            return None
         issued = []
         for gate in gates:
             with transaction.atomic():
