@@ -144,6 +144,10 @@ class Tariff(models.Model):
             models.CheckConstraint(
                 condition=Q(first_period_minutes__gt=0) | Q(first_period_price=0),
                 name="tariff_first_period_price_needs_length",
+                violation_error_message=_(
+                    "A first period price needs the first period's length: set its "
+                    "minutes, or make its price 0."
+                ),
             ),
         ]
 

@@ -244,3 +244,19 @@ def test_a_mistyped_time_zone_is_explained_on_the_form(owner_client, lot, gates,
     assert "Asia/Taipie is not a known time zone." in html
     assert "2026-03-02 09:00" in html  # last seen, on the lot's own clock (the form's is wrong)
     assert Lot.objects.get(pk=lot.pk).timezone == "Asia/Taipei"
+
+
+def test_a_first_period_price_without_its_length_is_explained(owner_client, lot):
+    response = owner_client.post(
+        change_url(lot),
+        lot_form(
+            lot, **{"tariff-0-first_period_minutes": "0", "tariff-0-first_period_price": "30"}
+        ),
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A first period price needs the first period&#x27;s length" in html
+    assert "tariff_first_period_price_needs_length" not in html
+    lot.tariff.refresh_from_db()
+    assert lot.tariff.first_period_price == 0
