@@ -42,6 +42,14 @@ def test_the_log_filters_by_outcome(owner_client, events):
     assert (event.plate, event.amount_due) == ("ABC1234", 3000)
 
 
+@pytest.mark.parametrize("typed", ["ABC-1234", "abc 1234", "abc1234", "C12"])
+def test_the_log_finds_a_plate_however_it_is_typed(owner_client, events, typed):
+    response = owner_client.get(EVENTS, {"q": typed})
+
+    found = [(event.plate, event.outcome) for event in response.context["cl"].result_list]
+    assert found == [("ABC1234", "payment_required"), ("ABC1234", "entered")]
+
+
 def test_the_log_is_read_only(owner_client, events):
     event = GateEvent.objects.filter(plate="ABC1234").first()
     url = reverse("admin:parking_gateevent_change", args=[event.pk])

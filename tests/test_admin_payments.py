@@ -119,6 +119,12 @@ def test_the_csv_export_has_every_payment_the_list_shows(owner_client, payment, 
     assert [row["plate"] for row in only_succeeded] == ["ABC1234"]
     searched = exported(owner_client.get(EXPORT, {"q": "XYZ"}))
     assert [row["plate"] for row in searched] == ["XYZ9876"]
+    # A plate as owners type it, dash and all; and a receipt number as printed.
+    assert [row["plate"] for row in exported(owner_client.get(EXPORT, {"q": "xyz-9876"}))] == [
+        "XYZ9876"
+    ]
+    by_receipt = exported(owner_client.get(EXPORT, {"q": "20260302-AAAAAAAAAA"}))
+    assert [row["plate"] for row in by_receipt] == ["ABC1234"]
 
 
 def test_the_csv_export_leaves_out_other_owners_payments(owner_client, payment, bobs_payment):

@@ -2,11 +2,13 @@ import secrets
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.db.models import Q
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from lots.models import Lot
+from parking.plates import InvalidPlate, normalise_plate
 
 from ..scoping import lots_for
 
@@ -76,6 +78,25 @@ class ScopedAdmin(admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin_portal/confirm_action.html", context)
+
+
+def plate_search(term: str) -> Q | None:
+    """Rows whose plate holds `term` as owners type it ("abc-1234" finds ABC1234), if a plate."""
+    try:
+        return Q(plate__contains=normalise_plate(term.strip()))
+    except InvalidPlate:
+        return None
+
+
+class PlateSearch:
+    """Admin search that finds plates however they are typed, besides its search_fields."""
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        plate = plate_search(search_term) if search_term.strip() else None
+        if plate is not None:
+            found = found | queryset.filter(plate)
+        return found, may_have_duplicates
 
 
 class ReadOnlyScopedAdmin(ScopedAdmin):

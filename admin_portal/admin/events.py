@@ -4,13 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from parking.models import GateEvent
 
 from ..scoping import gate_events_for
-from .base import ReadOnlyScopedAdmin
+from .base import PlateSearch, ReadOnlyScopedAdmin
 from .display import lot_time, money
 from .filters import LotFilter
 
 
 @admin.register(GateEvent)
-class GateEventAdmin(ReadOnlyScopedAdmin):
+class GateEventAdmin(PlateSearch, ReadOnlyScopedAdmin):
     """Every gate decision, to answer "why did the gate not open?". Read only."""
 
     scope = staticmethod(gate_events_for)
@@ -28,7 +28,7 @@ class GateEventAdmin(ReadOnlyScopedAdmin):
     list_select_related = ["lot", "gate__lot"]
     list_filter = ["outcome", "direction", LotFilter]
     search_fields = ["plate"]
-    search_help_text = _("Search by plate (as recognised, without spaces or dashes).")
+    search_help_text = _("Search by plate, e.g. ABC-1234.")
     ordering = ["-created_at", "-id"]
     # The log grows without end: counting all of it on every page is not worth it.
     show_full_result_count = False

@@ -15,7 +15,7 @@ from lots.money import to_major
 from payments.models import Payment
 
 from ..scoping import payments_for
-from .base import ReadOnlyScopedAdmin
+from .base import PlateSearch, ReadOnlyScopedAdmin
 from .display import EMPTY, lot_time, money
 from .filters import LotFilter
 
@@ -46,7 +46,7 @@ def _iso(value: datetime | None, lot) -> str:
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyScopedAdmin):
+class PaymentAdmin(PlateSearch, ReadOnlyScopedAdmin):
     """Payments are financial records: nobody changes or deletes them here."""
 
     scope = staticmethod(payments_for)

@@ -11,7 +11,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from parking.models import ParkingSession
-from parking.plates import InvalidPlate, normalise_plate
 from parking.services import (
     SessionState,
     SessionStatus,
@@ -28,7 +27,7 @@ from payments.services import PaymentRefused, payments_alongside, record_manual_
 
 from ..forms import PlateCorrectionForm
 from ..scoping import vehicles_for
-from .base import ScopedAdmin, confirmed
+from .base import ScopedAdmin, confirmed, plate_search
 from .display import image_url, lot_time, money
 from .filters import LotFilter, PaymentStatusFilter
 
@@ -112,11 +111,8 @@ class ParkingSessionAdmin(ScopedAdmin):
         if not term:
             return queryset, False
         as_read = Q(plate_as_read__icontains=term)
-        try:
-            plate = normalise_plate(term)
-        except InvalidPlate:
-            return queryset.filter(as_read), False
-        return queryset.filter(Q(plate__contains=plate) | as_read), False
+        plate = plate_search(term)
+        return queryset.filter(as_read if plate is None else plate | as_read), False
 
     # --- Columns and read-only fields
 
