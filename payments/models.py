@@ -23,6 +23,14 @@ FINAL_STATUSES = frozenset(
 )
 
 
+class Platform(models.TextChoices):
+    """Where a payment was made: the providers of payments.providers.REGISTRY, and cash."""
+
+    STRIPE = "stripe", _("Stripe")
+    SANDBOX = "sandbox", _("Sandbox")
+    MANUAL = "manual", _("Cash (recorded in the admin)")
+
+
 class InvoiceKind(models.TextChoices):
     """Taiwan e-invoice options a driver may give (none: a printed-style receipt only)."""
 
@@ -57,7 +65,7 @@ class Payment(models.Model):
     billing_until = models.DateTimeField(_("billed until"))
     amount = models.PositiveIntegerField(_("amount"), help_text=_("In the currency's minor unit."))
     currency = models.CharField(_("currency"), max_length=3)
-    provider = models.CharField(_("payment platform"), max_length=30)
+    provider = models.CharField(_("payment platform"), max_length=30, choices=Platform.choices)
     # The provider's own id (a Stripe Checkout Session id...), unique per provider.
     provider_reference = models.CharField(_("provider reference"), max_length=255, blank=True)
     # The provider's checkout page the driver is sent to (empty until it is opened).

@@ -38,7 +38,7 @@ from parking.services import (
 )
 
 from .invoices import NO_INVOICE, Invoice
-from .models import EventOutcome, Payment, PaymentStatus, ProviderEvent
+from .models import EventOutcome, Payment, PaymentStatus, Platform, ProviderEvent
 from .providers import UnknownProvider, get_provider
 from .providers.base import (
     CHECKOUT_LIFETIME,
@@ -52,7 +52,7 @@ from .providers.base import (
 
 logger = logging.getLogger(__name__)
 
-MANUAL_PROVIDER = "manual"
+MANUAL_PROVIDER = Platform.MANUAL.value
 # Creating a payment is retried when a concurrent request changed the picture
 # (a pending payment appeared, or one had to be closed first).
 _ATTEMPTS = 3

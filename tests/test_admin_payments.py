@@ -63,8 +63,9 @@ def test_the_owner_sees_the_payments_of_their_lots(owner_client, payment, bobs_p
 
     assert list(response.context["cl"].result_list) == [payment]
     html = response.content.decode()
-    for shown in ("ABC1234", "NT$30", "sandbox", "2026-03-02 09:00:00", "20260302-AAAAAAAAAA"):
+    for shown in ("ABC1234", "NT$30", "2026-03-02 09:00:00", "20260302-AAAAAAAAAA"):
         assert shown in html
+    assert '<td class="field-provider">Sandbox</td>' in html  # the platform named, not its id
     assert "mobile barcode carrier: /ABC+123" in html
     assert "BOB0001" not in html
 
@@ -160,8 +161,12 @@ def test_a_manual_payment_shows_who_recorded_it(owner_client, owner, payment):
     Payment.objects.filter(pk=payment.pk).update(provider="manual", recorded_by=owner)
 
     page = owner_client.get(reverse("admin:payments_payment_change", args=[payment.pk]))
+    listed = owner_client.get(PAYMENTS, {"provider__exact": "manual"})
 
     assert "alice" in page.content.decode()
+    assert "Cash (recorded in the admin)" in page.content.decode()
+    assert list(listed.context["cl"].result_list) == [Payment.objects.get(pk=payment.pk)]
+    assert "Cash (recorded in the admin)" in listed.content.decode()  # the filter's choice too
 
 
 def test_outsiders_get_no_export(client, outsider, payment):
