@@ -111,10 +111,18 @@ def test_a_driver_finds_the_car_pays_in_the_sandbox_and_drives_out(
     assert vacancy(live_server.url, lot) == available + 1
 
 
+def right_edge(locator) -> float:
+    box = locator.bounding_box()
+    return box["x"] + box["width"]
+
+
 def test_an_invalid_e_invoice_is_explained_on_a_phone(live_server, phone, lot_with_cars):
     lot = lot_with_cars
     phone.goto(f"{live_server.url}/kiosk/{lot.pk}/")
-    phone.get_by_label("Your licence plate").fill("XBC1294")
+    plate_box = phone.get_by_label("Your licence plate")
+    card = phone.locator("form.plate-search")
+    assert right_edge(plate_box) <= right_edge(card)  # the box stays inside its card
+    plate_box.fill("XBC1294")
     phone.get_by_role("button", name="Find my car").click()
     phone.locator(".vehicle-card").first.click()
     phone.get_by_text("Amount due").wait_for()
