@@ -92,6 +92,25 @@ def quote(session_id: uuid.UUID, *, now: datetime) -> Quote | None:
     return Quote(session, session_status(session, now), now)
 
 
+def retry_choices(session_id: uuid.UUID, payment_id: str | None) -> dict:
+    """What the driver chose for an attempt that did not go through, to offer it again.
+
+    Only for the attempt named (its "Try again" link), of this car, and not paid: the
+    kiosk is shared, and a car's last attempt may be someone else's at the same screen.
+    """
+    try:
+        payment_id = uuid.UUID(payment_id or "")
+    except ValueError:
+        return {}
+    return (
+        Payment.objects.filter(pk=payment_id, session_id=session_id)
+        .exclude(status=PaymentStatus.SUCCEEDED)
+        .values("provider", "invoice_kind", "invoice_value")
+        .first()
+        or {}
+    )
+
+
 def quote_is_stale(payment: Payment, now: datetime) -> bool:
     """A pending payment's amount holds for PAYMENT_QUOTE_MINUTES; after that it is replaced."""
     return now - payment.created_at > timedelta(minutes=settings.PAYMENT_QUOTE_MINUTES)

@@ -52,7 +52,9 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
     if found is None or found.session.lot_id != lot.pk:
         return render(request, "payments/kiosk/gone.html", {"lot": lot}, status=404)
     providers = enabled_providers()
-    form = PaymentForm(request.POST or None, providers=providers)
+    # "Try again" after a declined or abandoned attempt offers the same choices again.
+    initial = services.retry_choices(session_id, request.GET.get("retry"))
+    form = PaymentForm(request.POST or None, providers=providers, initial=initial)
     refusal = None
     if request.method == "POST" and form.is_valid():
         try:

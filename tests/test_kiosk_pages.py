@@ -165,7 +165,7 @@ def test_a_failed_payment_offers_to_try_again(client, parked):
     page = text(client.get(f"/kiosk/payments/{payment['payment_id']}/"))
 
     assert "Payment failed" in page
-    assert f'href="{vehicle_page(parked)}"' in page
+    assert f'href="{vehicle_page(parked)}?retry={payment["payment_id"]}"' in page
 
 
 def test_an_unknown_lot_or_payment_is_not_found(client, db):

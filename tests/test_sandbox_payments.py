@@ -82,6 +82,31 @@ def test_decline_fails_the_payment_and_the_driver_may_try_again(client, parked):
     assert again.json()["payment_id"] != payment["payment_id"]
 
 
+def test_trying_again_offers_the_same_platform_and_e_invoice(client, parked):
+    payment = open_checkout_with_invoice(client, parked)
+    result = client.get(press(client, payment, "decline")["Location"]).content.decode()
+    try_again = f"/kiosk/{parked.lot_id}/vehicles/{parked.pk}/?retry={payment['payment_id']}"
+    assert try_again in result
+
+    page = client.get(try_again).content.decode()
+    plain = client.get(f"/kiosk/{parked.lot_id}/vehicles/{parked.pk}/").content.decode()
+
+    assert '<option value="mobile_barcode" selected data-hint=' in page
+    assert 'value="/QRS-7T8"' in page
+    assert "/QRS-7T8" not in plain  # only the link from that attempt fills it in
+    Payment.objects.filter(pk=payment["payment_id"]).update(
+        status="succeeded", paid_at=parked.entered_at
+    )
+    assert "/QRS-7T8" not in client.get(try_again).content.decode()  # a paid one is not retried
+
+
+def open_checkout_with_invoice(client, parked):
+    invoice = {"kind": "mobile_barcode", "value": "/QRS-7T8"}
+    response = start_payment(client, parked, invoice=invoice)
+    assert response.status_code == 201
+    return response.json()
+
+
 def test_pressing_pay_twice_confirms_once(client, parked):
     payment = open_checkout(client, parked)
     press(client, payment, "succeed")
