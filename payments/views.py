@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from lots.models import Lot
 from parking.services import find_similar_vehicles
+from parking.status import SessionState
 
 from . import services
 from .forms import INVOICE_HINTS, PaymentForm, PlateSearchForm
@@ -91,15 +92,22 @@ def kiosk_payment(request: HttpRequest, payment_id: UUID):
     now = timezone.now()
     # Reloads ask the platform no more often than the page's own polls do.
     payment = services.refresh_payment(payment_id, now=now, throttle=True)
-    # A failed attempt may be tried again while the car is still parked.
+    # A failed attempt may be tried again while the car is still parked, unless it
+    # owes nothing now (paid another way meanwhile: cash at the booth, another attempt).
     can_retry = payment.is_final and payment.status != PaymentStatus.SUCCEEDED
     can_retry = can_retry and payment.session_id is not None
+    settled = None
+    if can_retry:
+        found = services.quote(payment.session_id, now=now)
+        if found is not None and found.status.state == SessionState.PAID:
+            can_retry, settled = False, found.status
     # Paid, but heard of after its exit window: the time since is owed again.
     window_over = payment.status == PaymentStatus.SUCCEEDED and payment.exit_allowed_until < now
     context = {
         "payment": payment,
         "lot": payment.lot,
         "can_retry": can_retry,
+        "settled": settled,
         "window_over": window_over,
     }
     return render(request, "payments/kiosk/result.html", context)

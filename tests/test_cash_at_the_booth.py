@@ -46,6 +46,9 @@ def test_cash_closes_the_sandbox_checkout_and_its_page_can_no_longer_take_money(
     assert list(Payment.objects.filter(status="succeeded")) == [cash]
     page = client.get(f"/kiosk/payments/{online.pk}/").content.decode()
     assert "Paid at the booth instead." in page
+    # The driver's page says where that leaves them: out, not "try again".
+    assert "Your car is paid: exit allowed until 10:15" in page  # cash at 10:00
+    assert "Try again" not in page
 
 
 def test_cash_expires_the_stripe_checkout_at_stripe_first(
