@@ -34,7 +34,7 @@ __all__ = [
     "admit_vehicle", "authenticate_gate", "create_gate", "enter", "exit_window",
     "find_exit_session", "find_similar_vehicles", "grant_exit", "leave", "release_vehicle",
     "session_status", "remove_vehicle", "revoke_exit_grant", "correct_plate", "check_plate_free",
-    "check_removable", "sessions_in_state", "revoke_gate_token", "issue_gate_token",
+    "check_removable", "sessions_in_state", "revoke_gate_token", "issue_gate_token", "TokenChanged",
     "VehicleRefused", "lock_parked_session",
 ]  # fmt: skip
 
@@ -473,10 +473,21 @@ def revoke_gate_token(gate_id: int, *, now: datetime) -> Gate:
     return gate
 
 
+class TokenChanged(Exception):
+    """The gate's token is no longer the one the caller asked to replace."""
+
+
 @transaction.atomic
-def issue_gate_token(gate_id: int) -> tuple[Gate, str]:
-    """Give a gate a new token, shown in clear this once; the old one stops working."""
+def issue_gate_token(gate_id: int, *, replacing: str | None = None) -> tuple[Gate, str]:
+    """Give a gate a new token, shown in clear this once; the old one stops working.
+
+    `replacing`: the hint of the token the caller saw. If the gate has another one by
+    now (the same confirmation sent twice: a reload, a double click), TokenChanged and
+    nothing changes, so the token just shown to someone keeps working.
+    """
     gate = Gate.objects.select_for_update().get(pk=gate_id)
+    if replacing is not None and gate.token_hint != replacing:
+        raise TokenChanged(gate_id)
     token = gate.set_new_token()
     gate.save(update_fields=["token_hash", "token_hint", "revoked_at"])
     return gate, token

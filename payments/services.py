@@ -103,8 +103,11 @@ def retry_choices(session_id: uuid.UUID, payment_id: str | None) -> dict:
     except ValueError:
         return {}
     return (
-        Payment.objects.filter(pk=payment_id, session_id=session_id)
-        .exclude(status=PaymentStatus.SUCCEEDED)
+        Payment.objects.filter(
+            pk=payment_id,
+            session_id=session_id,
+            status__in=[PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED],
+        )
         .values("provider", "invoice_kind", "invoice_value")
         .first()
         or {}

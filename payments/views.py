@@ -93,13 +93,14 @@ def kiosk_payment(request: HttpRequest, payment_id: UUID):
     # Reloads ask the platform no more often than the page's own polls do.
     payment = services.refresh_payment(payment_id, now=now, throttle=True)
     # A failed attempt may be tried again while the car is still parked, unless it
-    # owes nothing now (paid another way meanwhile: cash at the booth, another attempt).
+    # owes nothing now (paid another way meanwhile: cash at the booth, another attempt;
+    # or free: a tariff changed).
     can_retry = payment.is_final and payment.status != PaymentStatus.SUCCEEDED
     can_retry = can_retry and payment.session_id is not None
     settled = None
     if can_retry:
         found = services.quote(payment.session_id, now=now)
-        if found is not None and found.status.state == SessionState.PAID:
+        if found is not None and found.status.state != SessionState.UNPAID:
             can_retry, settled = False, found.status
     # Paid, but heard of after its exit window: the time since is owed again.
     window_over = payment.status == PaymentStatus.SUCCEEDED and payment.exit_allowed_until < now

@@ -5,6 +5,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.urls import reverse
 
 from parking.models import Direction, Gate, hash_token
+from parking.services import TokenChanged, issue_gate_token
 
 from .conftest import login, make_gate
 
@@ -26,7 +27,7 @@ def confirmation(asked) -> dict:
         "action": asked.context["action"],
         "_selected_action": [str(obj.pk) for obj in asked.context["queryset"]],
         "post": "yes",
-        "once": asked.context["once"],
+        **dict(asked.context["hidden"]),
     }
 
 
@@ -135,11 +136,20 @@ def test_reloading_the_new_tokens_page_does_not_issue_them_again(owner_client, e
     reloaded = owner_client.post(GATES, answer, follow=True)  # the browser sends it again
 
     assert "issued" not in reloaded.context
-    assert "Those tokens were issued already and are not shown again." in (
-        reloaded.content.decode()
-    )
+    assert "its token changed after this confirmation was shown" in reloaded.content.decode()
     entry_gate.token = token  # the token shown first still opens the gate
     assert gates.enter(entry_gate, "ABC-1234").status_code == 201
+
+
+def test_a_token_is_replaced_only_if_it_is_still_the_one_asked_about(entry_gate):
+    # What a double click's second request finds once the first has committed (it waits
+    # on the gate's row lock meanwhile).
+    seen = entry_gate.token_hint
+    first, _token = issue_gate_token(entry_gate.pk, replacing=seen)
+
+    with pytest.raises(TokenChanged):
+        issue_gate_token(entry_gate.pk, replacing=seen)
+    assert Gate.objects.get(pk=entry_gate.pk).token_hint == first.token_hint
 
 
 def test_a_new_token_brings_a_revoked_gate_back(owner_client, entry_gate, gates):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from lots.models import Tariff
 from payments.models import Payment, SandboxCheckout
 from payments.services import record_manual_payment
 
@@ -145,3 +146,17 @@ def test_after_cash_the_kiosk_says_already_paid(
     assert datetime.fromisoformat(response.json()["exit_allowed_until"]) == clock.now() + timedelta(
         minutes=15
     )
+
+
+def test_a_failed_attempt_of_a_car_that_now_owes_nothing_sends_it_to_the_exit(
+    client, parked, clock
+):
+    online = pending(client, parked)
+    client.post(online.redirect_url, {"outcome": "decline"})
+    Tariff.objects.filter(lot=parked.lot).update(unit_price=0)  # the owner made parking free
+
+    page = client.get(f"/kiosk/payments/{online.pk}/").content.decode()
+
+    assert "Payment failed" in page
+    assert "Nothing to pay." in page
+    assert "Try again" not in page

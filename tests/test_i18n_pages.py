@@ -369,7 +369,7 @@ def test_gate_token_pages_read_in_both_languages(client, scene, owner, language)
     data = {"action": "issue_new_tokens", "_selected_action": [str(scene["gate"].pk)]}
 
     confirm = client.post("/admin/parking/gate/", data | {"index": "0"}, **headers)
-    answer = {"post": "yes", "once": confirm.context["once"]}
+    answer = {"post": "yes", **dict(confirm.context["hidden"])}
     issued = client.post("/admin/parking/gate/", data | answer, **headers)
 
     confirm_text, issued_text = (

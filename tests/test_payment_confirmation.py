@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 
 from parking.models import ParkingSession
-from payments.models import Payment, ProviderEvent, SandboxCheckout
+from payments.models import Payment, Platform, ProviderEvent, SandboxCheckout
+from payments.providers import REGISTRY
 from payments.providers.sandbox import platform
-from payments.services import PaymentRefused, record_manual_payment
+from payments.services import MANUAL_PROVIDER, PaymentRefused, record_manual_payment
 
 from .conftest import start_payment
 from .fake_stripe import sign
@@ -148,3 +149,9 @@ def test_a_manual_payment_for_a_car_that_left_is_refused(
         record_manual_payment(session_id, by=owner, now=clock.now())
 
     assert refused.value.code == "session_not_found"
+
+
+def test_every_platform_a_payment_can_come_from_has_a_name_to_show():
+    # The admin names a payment's platform from Payment.provider's choices: a provider
+    # added to the registry alone would be listed by its bare id.
+    assert set(Platform.values) == {*REGISTRY, MANUAL_PROVIDER}

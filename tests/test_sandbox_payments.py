@@ -82,7 +82,9 @@ def test_decline_fails_the_payment_and_the_driver_may_try_again(client, parked):
     assert again.json()["payment_id"] != payment["payment_id"]
 
 
-def test_trying_again_offers_the_same_platform_and_e_invoice(client, parked):
+def test_trying_again_offers_the_same_platform_and_e_invoice(
+    client, parked, gates, entry_gate, clock
+):
     payment = open_checkout_with_invoice(client, parked)
     result = client.get(press(client, payment, "decline")["Location"]).content.decode()
     try_again = f"/kiosk/{parked.lot_id}/vehicles/{parked.pk}/?retry={payment['payment_id']}"
@@ -91,9 +93,16 @@ def test_trying_again_offers_the_same_platform_and_e_invoice(client, parked):
     page = client.get(try_again).content.decode()
     plain = client.get(f"/kiosk/{parked.lot_id}/vehicles/{parked.pk}/").content.decode()
 
+    assert 'name="provider" value="sandbox" required checked' in page
     assert '<option value="mobile_barcode" selected data-hint=' in page
     assert 'value="/QRS-7T8"' in page
     assert "/QRS-7T8" not in plain  # only the link from that attempt fills it in
+    another_car = gates.enter(entry_gate, "XYZ-9876").json()["session_id"]
+    clock.advance(hours=1)  # past its free minutes: its page offers to pay
+    elsewhere = f"/kiosk/{parked.lot_id}/vehicles/{another_car}/?retry={payment['payment_id']}"
+    other_page = client.get(elsewhere).content.decode()
+    assert "Pay NT$" in other_page
+    assert "/QRS-7T8" not in other_page  # that car's attempt only
     Payment.objects.filter(pk=payment["payment_id"]).update(
         status="succeeded", paid_at=parked.entered_at
     )

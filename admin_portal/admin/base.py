@@ -1,5 +1,3 @@
-import secrets
-
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import Q
@@ -57,12 +55,12 @@ class ScopedAdmin(admin.ModelAdmin):
             obj.save(update_fields=changed + auto_now)
 
     def confirm_action(
-        self, request, queryset, *, action, title, question, items, confirm, once=False
+        self, request, queryset, *, action, title, question, items, confirm, hidden=None
     ):
         """The page asking to confirm a bulk action; its form posts the action again.
 
-        `once`: the answer counts once (`answered_once`), so that reloading the page it
-        led to does not do the action again (a browser offers to send the form again).
+        `hidden`: more fields for that form to post (name: value), such as what the
+        action should find unchanged when the answer arrives.
         """
         context = {
             **self.admin_site.each_context(request),
@@ -74,7 +72,7 @@ class ScopedAdmin(admin.ModelAdmin):
             "queryset": queryset,
             "opts": self.opts,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "once": _expect_answer(request) if once else "",
+            "hidden": (hidden or {}).items(),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin_portal/confirm_action.html", context)
@@ -115,25 +113,3 @@ class ReadOnlyScopedAdmin(ScopedAdmin):
 def confirmed(request) -> bool:
     """Whether a bulk action's confirmation page was answered yes."""
     return request.POST.get("post") == "yes"
-
-
-# The confirmation pages (asked with once=True) whose answer has not been used yet.
-_PENDING_ANSWERS = "admin_pending_answers"
-_PENDING_KEPT = 20
-
-
-def _expect_answer(request) -> str:
-    answer = secrets.token_urlsafe(16)
-    pending = request.session.get(_PENDING_ANSWERS, [])[-(_PENDING_KEPT - 1) :]
-    request.session[_PENDING_ANSWERS] = [*pending, answer]
-    return answer
-
-
-def answered_once(request) -> bool:
-    """Whether this confirmation (asked with once=True) is answered for the first time."""
-    answer = request.POST.get("once", "")
-    pending = request.session.get(_PENDING_ANSWERS, [])
-    if answer not in pending:
-        return False
-    request.session[_PENDING_ANSWERS] = [other for other in pending if other != answer]
-    return True

@@ -7,12 +7,17 @@ from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from parking.models import Gate
-from parking.services import issue_gate_token, revoke_gate_token
+from parking.services import TokenChanged, issue_gate_token, revoke_gate_token
 
 from ..scoping import gates_for
-from .base import ScopedAdmin, answered_once, confirmed
+from .base import ScopedAdmin, confirmed
 from .display import lot_time
 from .filters import LotFilter
+
+
+def _seen(gate_id: int) -> str:
+    """The confirmation form's field with the hint of the token a gate had when asked."""
+    return f"token_hint_{gate_id}"
 
 
 def token_state(gate: Gate) -> str:
@@ -121,31 +126,34 @@ class GateAdmin(ScopedAdmin):
                 ),
                 items=[str(gate) for gate in gates],
                 confirm=gettext("Yes, issue new tokens"),
-                once=True,
+                # Which tokens the answer replaces: sent again (a reload of the page of
+                # new tokens, a double click), it finds them replaced and issues nothing.
+                hidden={_seen(gate.pk): gate.token_hint for gate in gates},
             )
-        if not answered_once(request):
-            # The page of tokens reloaded (or the form sent twice): issuing again would
-            # take away the tokens just shown, perhaps already typed into the gates.
-            self.message_user(
-                request,
-                gettext(
-                    "Those tokens were issued already and are not shown again. If they "
-                    "were not copied, issue new ones."
-                ),
-                messages.WARNING,
-            )
-            return None
         issued = []
         for gate in gates:
-            with transaction.atomic():
-                gate, token = issue_gate_token(gate.pk)
-                self.log_change(
-                    request,
-                    gate,
-                    gettext("Issued a new token (starts with %(hint)s).")
-                    % {"hint": gate.token_hint},
+            try:
+                with transaction.atomic():
+                    gate, token = issue_gate_token(
+                        gate.pk, replacing=request.POST.get(_seen(gate.pk), "")
+                    )
+                    self.log_change(
+                        request,
+                        gate,
+                        gettext("Issued a new token (starts with %(hint)s).")
+                        % {"hint": gate.token_hint},
+                    )
+            except TokenChanged:
+                message = gettext(
+                    "%(gate)s: its token changed after this confirmation was shown (it was "
+                    "sent twice, or someone else issued one). Nothing was issued for it; "
+                    "if its new token was not copied, issue another."
                 )
+                self.message_user(request, message % {"gate": gate}, messages.WARNING)
+                continue
             issued.append((gate, token))
+        if not issued:
+            return None
         return self.show_tokens(request, issued)
 
     def show_tokens(self, request, issued):
