@@ -6,15 +6,22 @@ Workers x threads sized from the CPU count; everything overridable from the envi
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+
+def _setting(name: str, default):
+    """`name` from the environment; empty or unset means `default` (as .env.example has it)."""
+    value = os.environ.get(name, "").strip()
+    return type(default)(value) if value else default
+
+
+bind = _setting("GUNICORN_BIND", "0.0.0.0:8000")
+workers = _setting("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
+threads = _setting("GUNICORN_THREADS", 4)
 # Gate calls are short; a request still running after this is stuck, not busy.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+timeout = _setting("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _setting("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = _setting("GUNICORN_KEEPALIVE", 5)
 # Requests are logged as JSON lines by the app (config.logging); gunicorn's own
 # access log is off unless asked for (GUNICORN_ACCESS_LOG=- for stdout).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = _setting("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -105,3 +105,24 @@ def test_images_may_come_from_us_the_tile_server_and_https_cameras_only(client, 
     img_src = next(part for part in policy.split(";") if part.strip().startswith("img-src"))
 
     assert img_src.split()[1:] == ["'self'", "data:", "https://tile.openstreetmap.org", "https:"]
+
+
+def test_the_documented_env_file_starts_gunicorn():
+    # .env.example as Docker's --env-file takes it (docs/deploy.md): KEY=VALUE lines, as written.
+    root = Path(__file__).resolve().parent.parent
+    lines = (root / ".env.example").read_text().splitlines()
+    documented = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    # The image's STATIC_ROOT holds what collectstatic wrote at build: never overridden.
+    assert "STATIC_ROOT" not in documented
+    env = {**os.environ, **documented, "SECRET_KEY": secrets.token_urlsafe(60)}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    result = subprocess.run(
+        [str(gunicorn), "-c", "config/gunicorn.conf.py", "--check-config", "config.wsgi"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
