@@ -4,6 +4,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -49,8 +50,15 @@ def address_in(address: str, networks: list[str]) -> bool:
     return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
+def _chunked(request: HttpRequest) -> bool:
+    """Whether the body comes in chunks, without a Content-Length."""
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
+
+
 class JsonApiErrorsMiddleware:
-    """Under /api/, Django's own HTML refusals (unknown path, wrong method) become JSON.
+    """Under /api/, Django's own HTML refusals (unknown path, wrong method) become JSON,
+    and a chunked body (which Django cannot read) is a 411 before anything reads it.
 
     Every API answer then has a machine `code` and a human `message`, as the
     OpenAPI document promises, whatever part of the stack refused.
@@ -62,6 +70,16 @@ class JsonApiErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/") and _chunked(request):
+            # Django reads a body by its Content-Length; a chunked one would be read as
+            # empty and refused as bad JSON or a missing plate, blaming what was sent.
+            with translation.override(translation.get_language_from_request(request)):
+                message = _(
+                    "Send the body with a Content-Length header: a chunked body cannot be read."
+                )
+                response = json_answer({"code": "length_required", "message": message}, 411)
+                response["Content-Language"] = translation.get_language()
+            return response
         response = self.get_response(request)
         code = self.CODES.get(response.status_code)
         if (

@@ -121,6 +121,26 @@ def test_it_refuses_other_content_types(post, lot, content_type):
     assert_nothing_changed(lot)
 
 
+@pytest.mark.parametrize("path", ["/api/gates/entry", "/api/payments"])
+def test_a_chunked_body_is_asked_for_again_with_its_length(client, entry_gate, lot, path):
+    # As gunicorn passes one on: Transfer-Encoding, and no Content-Length for Django to read by.
+    response = client.generic(
+        "POST",
+        path,
+        b'{"plate": "ABC-1234"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {entry_gate.token}", "Transfer-Encoding": "chunked"},
+        CONTENT_LENGTH="",
+    )
+
+    assert response.status_code == 411
+    assert response.json() == {
+        "code": "length_required",
+        "message": "Send the body with a Content-Length header: a chunked body cannot be read.",
+    }
+    assert_nothing_changed(lot)
+
+
 def test_get_is_not_a_gate_call(client, entry_gate):
     response = client.get(
         "/api/gates/entry", headers={"Authorization": f"Bearer {entry_gate.token}"}
