@@ -81,6 +81,8 @@ def _language(request, status: int, language: str | None) -> str:
 
 
 def error_response(request, status: int, code: str, message, errors=None, language=None, **extra):
+    # Every refusal's code goes to the request's log line (config.logging).
+    getattr(request, "log_context", {}).setdefault("code", code)
     language = _language(request, status, language)
     with translation.override(language):
         body = {"code": code, "message": str(message), **extra}
@@ -95,6 +97,7 @@ def error_response(request, status: int, code: str, message, errors=None, langua
 
 @api.exception_handler(ApiError)
 def on_api_error(request, exc: ApiError):
+    getattr(request, "log_context", {}).update(exc.log)
     response = error_response(
         request, exc.status, exc.code, exc.message, language=exc.language, **exc.extra
     )

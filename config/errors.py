@@ -11,15 +11,26 @@ class ApiError(Exception):
     """Raise anywhere under the API to refuse with `status`, `code` and `message`.
 
     `message` may be lazy: it is worded when the answer is made, in `language`
-    when the caller's is known (a gate's), else in the request's.
+    when the caller's is known (a gate's), else in the request's. `log` goes to the
+    request's structured log line (config.logging), with the refusal's `code`.
     """
 
-    def __init__(self, status: int, code: str, message, *, language: str | None = None, **extra):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message,
+        *,
+        language: str | None = None,
+        log: dict | None = None,
+        **extra,
+    ):
         super().__init__(str(message))
         self.status = status
         self.code = code
         self.message = message
         self.language = language
+        self.log = log or {}  # for the request's log line, not the answer (a gate's id...)
         self.extra = extra
 
 

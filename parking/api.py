@@ -91,11 +91,22 @@ def gate_language(request: HttpRequest) -> str | None:
         return None
 
 
+def _which_gate(refused: GateRefused | ReadIdReused) -> dict:
+    """The refused gate, for the request log line (an unknown token names none)."""
+    if refused.gate_id is None:
+        return {}
+    return {"gate_id": refused.gate_id, "lot_id": refused.lot_id}
+
+
 def refusal(refused: GateRefused) -> ApiError:
-    language = refused.gate_language
+    language, log = refused.gate_language, _which_gate(refused)
     if refused.code == "token_revoked":
         return ApiError(
-            401, "token_revoked", _("This gate's token has been revoked."), language=language
+            401,
+            "token_revoked",
+            _("This gate's token has been revoked."),
+            language=language,
+            log=log,
         )
     if refused.code == "wrong_direction":
         direction = Direction(refused.gate_direction).label
@@ -106,6 +117,7 @@ def refusal(refused: GateRefused) -> ApiError:
                 _("This token belongs to an %(direction)s gate."), {"direction": direction}
             ),
             language=language,
+            log=log,
         )
     return ApiError(
         401, "unauthorized", _("A valid gate token is required: Authorization: Bearer <token>.")
@@ -327,6 +339,7 @@ def decide(service, *args):
             "read_id_reused",
             _("This read_id was already used for another plate."),
             language=exc.gate_language,
+            log=_which_gate(exc),
         ) from exc
 
 

@@ -45,20 +45,35 @@ class GateRefused(Exception):
     CODES = frozenset({"unauthorized", "token_revoked", "wrong_direction"})
 
     def __init__(
-        self, code: str, gate_direction: str | None = None, gate_language: str | None = None
+        self,
+        code: str,
+        gate_direction: str | None = None,
+        gate_language: str | None = None,
+        *,
+        gate_id: int | None = None,
+        lot_id: int | None = None,
     ):
         super().__init__(code)
         self.code = code
         self.gate_direction = gate_direction
         self.gate_language = gate_language
+        # For the request log: which gate is misconfigured (never the token).
+        self.gate_id, self.lot_id = gate_id, lot_id
 
 
 class ReadIdReused(Exception):
     """A read_id came back with a different plate: a gate bug, not a retry."""
 
-    def __init__(self, *args, gate_language: str | None = None):
+    def __init__(
+        self,
+        *args,
+        gate_language: str | None = None,
+        gate_id: int | None = None,
+        lot_id: int | None = None,
+    ):
         super().__init__(*args)
         self.gate_language = gate_language
+        self.gate_id, self.lot_id = gate_id, lot_id
 
 
 def pick_exit_session(candidates, plate: str):

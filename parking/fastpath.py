@@ -78,9 +78,17 @@ def _read_ttl() -> timedelta:
 
 def _refuse_if_needed(row: dict, outcome: str) -> None:
     if outcome in GateRefused.CODES:
-        raise GateRefused(outcome, row["direction"], row["gate_language"])
+        raise GateRefused(
+            outcome,
+            row["direction"],
+            row["gate_language"],
+            gate_id=row["gate_id"],
+            lot_id=row["lot_id"],
+        )
     if outcome == "read_id_reused":
-        raise ReadIdReused(gate_language=row["gate_language"])
+        raise ReadIdReused(
+            gate_language=row["gate_language"], gate_id=row["gate_id"], lot_id=row["lot_id"]
+        )
 
 
 def _call(sql: str, params: list) -> dict:

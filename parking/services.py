@@ -63,9 +63,13 @@ def authenticate_gate(token: str, direction: str, *, now: datetime) -> Gate:
     if gate is None:
         raise GateRefused("unauthorized")
     if gate.revoked_at is not None:
-        raise GateRefused("token_revoked", gate.direction, gate.language)
+        raise GateRefused(
+            "token_revoked", gate.direction, gate.language, gate_id=gate.pk, lot_id=gate.lot_id
+        )
     if gate.direction != direction:
-        raise GateRefused("wrong_direction", gate.direction, gate.language)
+        raise GateRefused(
+            "wrong_direction", gate.direction, gate.language, gate_id=gate.pk, lot_id=gate.lot_id
+        )
     resolution = timedelta(seconds=settings.GATE_LAST_SEEN_RESOLUTION_SECONDS)
     if gate.last_seen_at is None or now - gate.last_seen_at >= resolution:
         Gate.objects.filter(pk=gate.pk).update(last_seen_at=now)
@@ -290,7 +294,9 @@ def _replay(gate: Gate, read: PlateRead) -> GateDecision | None:
     if event is None:
         return None
     if event.plate_as_read != read.plate_as_read:
-        raise ReadIdReused(read.read_id, gate_language=gate.language)
+        raise ReadIdReused(
+            read.read_id, gate_language=gate.language, gate_id=gate.pk, lot_id=gate.lot_id
+        )
     return _decision(gate, event.outcome, event.plate, event.session_id, event.available,
                      event.amount_due, replayed=True)  # fmt: skip
 

@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from config.logging import JsonFormatter
+from parking.models import Gate
 
 pytestmark = pytest.mark.usefixtures("gate_path")
 
@@ -47,5 +48,31 @@ def test_a_refused_call_is_logged_without_a_decision(client, request_log, db):
     client.post("/api/gates/entry", data={"plate": "X"}, content_type="application/json")
 
     (line,) = logged_lines(request_log)
-    assert line["status"] == 401
+    assert (line["status"], line["code"]) == (401, "unauthorized")
     assert "decision" not in line
+    assert "gate_id" not in line  # an unknown token names no gate
+
+
+def test_a_refusal_names_the_gate_to_set_right(
+    gates, entry_gate, exit_gate, lot, request_log, clock
+):
+    read_id = "2b1c3d4e-0000-4000-8000-000000000001"
+    gates.enter(entry_gate, "ABC-1234", read_id=read_id)
+    request_log.clear()
+    gates.post(exit_gate, {"plate": "ABC-1234"}, direction="entry")  # an exit gate's token
+    gates.enter(entry_gate, "XYZ-9876", read_id=read_id)  # firmware reusing a read_id
+    Gate.objects.filter(pk=entry_gate.pk).update(revoked_at=clock.now())
+    gates.enter(entry_gate, "ABC-1234")
+
+    lines = logged_lines(request_log)
+    assert [(line["status"], line["code"]) for line in lines] == [
+        (403, "wrong_direction"),
+        (422, "read_id_reused"),
+        (401, "token_revoked"),
+    ]
+    assert [(line["gate_id"], line["lot_id"]) for line in lines] == [
+        (exit_gate.pk, lot.pk),
+        (entry_gate.pk, lot.pk),
+        (entry_gate.pk, lot.pk),
+    ]
+    assert all(gate.token not in request_log.text for gate in (entry_gate, exit_gate))
