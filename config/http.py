@@ -7,6 +7,8 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .machine import GATE_PATH_PREFIX
+
 
 def client_address(request: HttpRequest) -> str:
     """REMOTE_ADDR, or behind a proxy the last address in the CLIENT_IP_HEADER header.
@@ -77,7 +79,10 @@ class JsonApiErrorsMiddleware:
                 message = _(
                     "Send the body with a Content-Length header: a chunked body cannot be read."
                 )
-                response = json_answer({"code": "length_required", "message": message}, 411)
+                body = {"code": "length_required", "message": message}
+                if request.path.startswith(GATE_PATH_PREFIX):
+                    body = {"open": False, **body}  # as every gate answer says
+                response = json_answer(body, 411)
                 response["Content-Language"] = translation.get_language()
             return response
         response = self.get_response(request)

@@ -134,10 +134,12 @@ def test_a_chunked_body_is_asked_for_again_with_its_length(client, entry_gate, l
     )
 
     assert response.status_code == 411
-    assert response.json() == {
+    assert response.json() | {"open": False} == {
+        "open": False,  # said by a gate's answer (and only there)
         "code": "length_required",
         "message": "Send the body with a Content-Length header: a chunked body cannot be read.",
     }
+    assert ("open" in response.json()) == path.startswith("/api/gates/")
     assert_nothing_changed(lot)
 
 
