@@ -79,12 +79,7 @@ class JsonApiErrorsMiddleware:
                 message = _(
                     "Send the body with a Content-Length header: a chunked body cannot be read."
                 )
-                body = {"code": "length_required", "message": message}
-                if request.path.startswith(GATE_PATH_PREFIX):
-                    body = {"open": False, **body}  # as every gate answer says
-                response = json_answer(body, 411)
-                response["Content-Language"] = translation.get_language()
-            return response
+                return self.refusal(request, 411, "length_required", message)
         response = self.get_response(request)
         code = self.CODES.get(response.status_code)
         if (
@@ -101,9 +96,17 @@ class JsonApiErrorsMiddleware:
             "method_not_allowed": _("This endpoint does not accept %(method)s.")
             % {"method": request.method},
         }
-        replacement = json_answer(
-            {"code": code, "message": str(messages[code])}, status=response.status_code
-        )
+        replacement = self.refusal(request, response.status_code, code, messages[code])
         if "Allow" in response:
             replacement["Allow"] = response["Allow"]
         return replacement
+
+    @staticmethod
+    def refusal(request, status: int, code: str, message) -> JsonResponse:
+        """A refusal shaped as the API's are, in the active language."""
+        body = {"code": code, "message": str(message)}
+        if request.path.startswith(GATE_PATH_PREFIX):
+            body = {"open": False, **body}  # as every gate answer says
+        response = json_answer(body, status)
+        response["Content-Language"] = translation.get_language()
+        return response

@@ -81,3 +81,5 @@ def test_an_unknown_gate_path_and_a_wrong_method_answer_in_json(client, entry_ga
 
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
     assert (wrong_method.status_code, wrong_method.json()["code"]) == (405, "method_not_allowed")
+    # Said by the stack, not the gate API, and still shaped as a gate's answer.
+    assert missing.json()["open"] is False and wrong_method.json()["open"] is False

@@ -87,6 +87,7 @@ def test_a_wrong_method_answers_json_and_says_what_is_allowed(client, db):
 
     assert response.status_code == 405
     assert response.json() == {
+        "open": False,  # a gate's endpoint: shaped as a gate's answer
         "code": "method_not_allowed",
         "message": "This endpoint does not accept GET.",
     }

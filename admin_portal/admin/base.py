@@ -91,7 +91,7 @@ class PlateSearch:
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        plate = plate_search(search_term) if search_term.strip() else None
+        plate = plate_search(search_term)  # None for an empty term too
         if plate is not None:
             found = found | queryset.filter(plate)
         return found, may_have_duplicates
