@@ -13,7 +13,7 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from lots.api import router as lots_router
-from parking.api import gate_language
+from parking.api import bearer_token, gate_language
 from parking.api import router as gates_router
 from payments.api import kiosk_router, payments_router, sessions_router
 
@@ -92,7 +92,16 @@ def error_response(request, status: int, code: str, message, errors=None, langua
         body = {"open": False, **body}
     response = api.create_response(request, body, status=status)
     response["Content-Language"] = language
+    if status == 401:
+        response["WWW-Authenticate"] = _challenge(request)
     return response
+
+
+def _challenge(request) -> str:
+    """RFC 6750's answer to a refused bearer token: what to send, and whether the one sent failed."""
+    if bearer_token(request):
+        return 'Bearer realm="openlot", error="invalid_token"'
+    return 'Bearer realm="openlot"'
 
 
 @api.exception_handler(ApiError)

@@ -13,23 +13,29 @@ def post_entry(client, headers, plate="ABC-1234"):
     )
 
 
+NO_TOKEN = 'Bearer realm="openlot"'
+BAD_TOKEN = 'Bearer realm="openlot", error="invalid_token"'
+
+
 @pytest.mark.parametrize(
-    "headers",
+    "headers, challenge",
     [
-        {},
-        {"Authorization": "Bearer "},
-        {"Authorization": "Bearer olg_not-a-real-token"},
-        {"Authorization": "Basic YWxpY2U6c2VjcmV0"},
-        {"Authorization": "Bearer " + "x" * 5000},
+        ({}, NO_TOKEN),
+        ({"Authorization": "Bearer "}, NO_TOKEN),
+        ({"Authorization": "Bearer olg_not-a-real-token"}, BAD_TOKEN),
+        ({"Authorization": "Basic YWxpY2U6c2VjcmV0"}, NO_TOKEN),
+        ({"Authorization": "Bearer " + "x" * 5000}, BAD_TOKEN),
     ],
 )
-def test_it_rejects_a_missing_or_wrong_token(client, entry_gate, headers):
+def test_it_rejects_a_missing_or_wrong_token(client, entry_gate, headers, challenge):
     response = post_entry(client, headers)
 
     assert response.status_code == 401
     assert response.json()["open"] is False
     assert response.json()["code"] == "unauthorized"
     assert "Bearer" in response.json()["message"]
+    # RFC 6750: a 401 says which scheme to use, and whether the token sent was refused.
+    assert response["WWW-Authenticate"] == challenge
     assert not GateEvent.objects.exists()
 
 
@@ -40,6 +46,7 @@ def test_it_rejects_a_revoked_token(client, entry_gate, clock):
 
     assert response.status_code == 401
     assert response.json()["code"] == "token_revoked"
+    assert response["WWW-Authenticate"] == BAD_TOKEN
     assert not ParkingSession.objects.exists()
 
 
