@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .forms import LocationForm
 from .geocoding import GeocoderUnavailable, geocode, geocoder_enabled
@@ -31,12 +31,12 @@ class SearchPlace:
     chosen: bool  # by the user (a point or an address), not the default centre
 
 
-@require_GET
+@require_safe  # GET, and HEAD for monitors and link checkers
 def lot_map(request):
     return render(request, "lots/map.html", _map_context(request))
 
 
-@require_GET
+@require_safe
 def lot_map_results(request):
     """The list of lots alone, for the map's script to swap in after a click or a locate."""
     return render(request, "lots/_results.html", _map_context(request))

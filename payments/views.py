@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from lots.models import Lot
 from parking.services import find_similar_vehicles
@@ -23,7 +23,7 @@ def _lot_or_404(lot_id: int) -> Lot:
     return get_object_or_404(Lot.objects.select_related("tariff"), pk=lot_id)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def kiosk_search(request: HttpRequest, lot_id: int):
     """The kiosk's start: type your plate, pick your car from at most six photos."""
     lot = _lot_or_404(lot_id)
@@ -45,7 +45,7 @@ def kiosk_search(request: HttpRequest, lot_id: int):
     return render(request, "payments/kiosk/search.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
     """The fee quote with its breakdown, and the choice of payment platform and e-invoice."""
     lot = _lot_or_404(lot_id)
@@ -85,7 +85,7 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
     return render(request, "payments/kiosk/quote.html", context, status=409 if refusal else 200)
 
 
-@require_GET
+@require_safe
 def kiosk_payment(request: HttpRequest, payment_id: UUID):
     """Where the platform sends the driver back: paid, failed, or still being confirmed."""
     get_object_or_404(Payment, pk=payment_id)

@@ -293,3 +293,11 @@ def test_without_a_geocoder_there_is_no_address_box(client, lots_around_here):
 
     assert 'name="q"' not in response.content.decode()
     assert "Address search is not available here: click the map instead." in text(response)
+
+
+def test_the_map_answers_head_as_get_without_a_body(client, lots_around_here):
+    for url in ("/", "/map/", "/map/results/"):
+        got, head = client.get(url), client.head(url)
+
+        assert (head.status_code, head["Content-Type"]) == (200, got["Content-Type"]), url
+        assert head.content == b""
