@@ -98,7 +98,7 @@ def error_response(request, status: int, code: str, message, errors=None, langua
 
 
 def _challenge(request) -> str:
-    """RFC 6750's answer to a refused bearer token: what to send, and whether the one sent failed."""
+    """RFC 6750's challenge for a refused bearer token: the scheme, and if the one sent failed."""
     if bearer_token(request):
         return 'Bearer realm="openlot", error="invalid_token"'
     return 'Bearer realm="openlot"'
