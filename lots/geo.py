@@ -118,9 +118,17 @@ def search_boxes(
 
 
 def _half_width(phi0: float, delta: float, phi: float) -> float:
-    """Degrees of longitude from the centre to the circle's edge along latitude `phi`."""
-    cos_dlng = (math.cos(delta) - math.sin(phi) * math.sin(phi0)) / (math.cos(phi) * math.cos(phi0))
-    return math.degrees(math.acos(max(-1.0, min(1.0, cos_dlng))))
+    """Degrees of longitude from the centre to the circle's edge along latitude `phi`.
+
+    The haversine form: hav(delta) = hav(phi - phi0) + cos(phi) cos(phi0) hav(dlng).
+    (The law of cosines' acos loses the width of a circle of a few metres to rounding.)
+    """
+    hav_dlng = (_hav(delta) - _hav(phi - phi0)) / (math.cos(phi) * math.cos(phi0))
+    return math.degrees(2 * math.asin(math.sqrt(max(0.0, min(1.0, hav_dlng)))))
+
+
+def _hav(angle: float) -> float:
+    return math.sin(angle / 2) ** 2
 
 
 def _longitude_ranges(longitude: float, dlng: float) -> tuple[tuple[float, float], ...]:
