@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from .fees import Fee, TariffRules, calculate_fee
+from .fees import Fee, TariffRules, calculate_fee, free_span
 
 
 class SessionState(enum.StrEnum):
@@ -51,7 +51,9 @@ def session_status(session, now: datetime, rules: TariffRules | None = None) -> 
     fee = calculate_fee(rules, billing_from, now, restarted=billing_from != session.entered_at)
     if fee.amount:
         return SessionStatus(SessionState.UNPAID, billing_from, fee, None, paid_until is not None)
-    free_until = billing_from + timedelta(minutes=rules.free_minutes) if fee.free else None
+    # Free until the fee starts: the free minutes, or a first period priced at zero.
+    span = free_span(rules, restarted=billing_from != session.entered_at)
+    free_until = billing_from + span if span is not None else None
     return SessionStatus(SessionState.FREE, billing_from, fee, free_until, paid_until is not None)
 
 

@@ -125,3 +125,27 @@ def test_an_overstay_is_billed_by_the_unit_not_the_first_period_again(gates, own
 
     assert response.status_code == 402
     assert response.json()["amount_due"] == 1500  # one half hour, not the first hour's NT$30
+
+
+def test_a_free_first_period_lets_the_car_out_until_it_ends(client, gates, owner, clock):
+    from .conftest import make_gate, make_lot
+
+    # "First 10 minutes free, then the first hour free, then NT$15 per half hour."
+    lot = make_lot(
+        owner, name="Free hour", free_minutes=10, first_period_minutes=60, first_period_price=0,
+        unit_minutes=30, unit_price=1500,
+    )  # fmt: skip
+    session_id = gates.enter(make_gate(lot, "entry"), "ABC-1234").json()["session_id"]
+    entered = clock.now()
+
+    for minutes in (5, 20, 60):
+        clock.advance(minutes=minutes - (clock.now() - entered).total_seconds() / 60)
+        quote = client.get(f"/api/sessions/{session_id}/quote").json()
+
+        assert quote["state"] == "free", minutes
+        # The driver is told when the fee starts, not when the free minutes end.
+        assert quote["exit_allowed_until"].startswith(
+            (entered + timedelta(minutes=60)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+        ), minutes
+    clock.advance(minutes=1)
+    assert client.get(f"/api/sessions/{session_id}/quote").json()["amount_due"] == 1500
