@@ -25,6 +25,10 @@ class LotForm(forms.ModelForm):
         validate_timezone(name)
         return name
 
+    def clean_currency(self):
+        # "twd" is TWD: stored as typed, a platform reporting TWD would not match it.
+        return self.cleaned_data["currency"].strip().upper()
+
     def clean_capacity(self):
         capacity = self.cleaned_data["capacity"]
         if self.instance.pk is not None:

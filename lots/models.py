@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from .money import format_money
+from .money import CURRENCIES, format_money
 
 
 def validate_timezone(name: str) -> None:
@@ -18,6 +18,15 @@ def validate_timezone(name: str) -> None:
         raise ValidationError(
             _("%(name)s is not a known time zone."), params={"name": name}
         ) from exc
+
+
+def validate_currency(code: str) -> None:
+    if code not in CURRENCIES:
+        raise ValidationError(
+            _("%(code)s is not an ISO 4217 currency code (three capital letters, such as TWD)."),
+            params={"code": code},
+            code="invalid_currency",
+        )
 
 
 def default_currency() -> str:
@@ -48,7 +57,9 @@ class Lot(models.Model):
     # services (a conditional UPDATE in the same transaction as the insert or
     # delete); the check constraint below is the backstop.
     occupied = models.PositiveIntegerField(_("occupied"), default=0, editable=False)
-    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    currency = models.CharField(
+        _("currency"), max_length=3, default=default_currency, validators=[validate_currency]
+    )
     timezone = models.CharField(
         _("time zone"), max_length=64, default=default_timezone, validators=[validate_timezone]
     )

@@ -1,12 +1,16 @@
 """The owners' lots: what they see and change; capacity never below the cars inside."""
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 
 from lots.models import Lot
+from payments.models import Payment
 
-from .conftest import login
+from .conftest import login, start_payment
 
 LOTS = "/admin/lots/lot/"
 
@@ -260,3 +264,34 @@ def test_a_first_period_price_without_its_length_is_explained(owner_client, lot)
     assert "tariff_first_period_price_needs_length" not in html
     lot.tariff.refresh_from_db()
     assert lot.tariff.first_period_price == 0
+
+
+def test_a_superuser_types_the_currency_in_any_case_and_only_an_iso_code(client, superuser, lot):
+    superuser_client = login(client, superuser)
+
+    superuser_client.post(change_url(lot), lot_form(lot, owner=lot.owner_id, currency="usd"))
+
+    # Stored as platforms report it: a card payment's "USD" must match the lot's.
+    assert Lot.objects.get(pk=lot.pk).currency == "USD"
+    for typed in ("NT$", "XYZ"):
+        response = superuser_client.post(
+            change_url(lot), lot_form(lot, owner=lot.owner_id, currency=typed)
+        )
+
+        assert response.status_code == 200
+        assert f"{typed} is not an ISO 4217 currency code" in response.content.decode()
+        assert Lot.objects.get(pk=lot.pk).currency == "USD"
+
+
+def test_codes_stored_before_in_lower_case_are_upper_cased_with_their_payments(client, parked, lot):
+    start_payment(client, parked)
+    Lot.objects.filter(pk=lot.pk).update(currency="twd")  # as the admin stored it before
+    Payment.objects.update(currency="twd")
+
+    import_module("lots.migrations.0003_lot_currency_iso_4217").upper_case_currencies(apps, None)
+    import_module("payments.migrations.0005_payment_currency_upper_case").upper_case_currencies(
+        apps, None
+    )
+
+    assert Lot.objects.get(pk=lot.pk).currency == "TWD"
+    assert list(Payment.objects.values_list("currency", flat=True)) == ["TWD"]

@@ -194,7 +194,8 @@ PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=4096)
 PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=320)
 
-DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="TWD")
+# An ISO 4217 code; new lots count in it (lots.models.validate_currency checks the code).
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="TWD").strip().upper()
 # How long a paid vehicle may take to reach the exit gate.
 EXIT_GRACE_MINUTES = env.int("EXIT_GRACE_MINUTES", default=15)
 # On PostgreSQL, gate decisions run in one round trip through SQL functions
