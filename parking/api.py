@@ -2,6 +2,7 @@
 
 import functools
 import json
+import logging
 
 import pydantic
 from django.conf import settings
@@ -19,11 +20,13 @@ from config.i18n import interpolate
 from lots.money import format_money
 
 from . import services
-from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused
+from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused, Undecided
 from .models import Direction, Gate, Outcome, hash_token
 from .photos import InvalidPhoto, StoredPhoto, store_uploaded_photo, validate_photo_url
 from .plates import InvalidPlate, normalise_plate
 from .schemas import EntryIn, ExitIn, GateDecisionOut
+
+logger = logging.getLogger(__name__)
 
 router = Router(tags=["gates"])
 
@@ -340,6 +343,17 @@ def decide(service, *args):
             _("This read_id was already used for another plate."),
             language=exc.gate_language,
             log=_which_gate(exc),
+        ) from exc
+    except Undecided as exc:
+        # Calls for the same plate kept deciding first (say, a car read at the entry
+        # and the exit at once, many times over): nothing was changed, ask again.
+        logger.warning("%s", exc)
+        raise ApiError(
+            503,
+            "busy",
+            _("Other gates are deciding for this plate right now. Please try again."),
+            language=exc.gate_language,
+            retry_after=1,
         ) from exc
 
 

@@ -76,6 +76,18 @@ class ReadIdReused(Exception):
         self.gate_id, self.lot_id = gate_id, lot_id
 
 
+class Undecided(Exception):
+    """Every try of a decision lost a race with other calls for the same plate.
+
+    Each try is its own transaction and changes nothing when it loses, so the
+    gate may simply ask again (with the same read_id).
+    """
+
+    def __init__(self, *args, gate_language: str | None = None):
+        super().__init__(*args)
+        self.gate_language = gate_language
+
+
 def pick_exit_session(candidates, plate: str):
     """Of the vehicles matching up to OCR confusions: the exact plate, else the only one."""
     for session in candidates:

@@ -24,7 +24,7 @@ from psycopg.rows import dict_row
 
 from lots.models import Lot
 
-from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused
+from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused, Undecided
 from .fees import TariffRules
 from .models import Direction, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
@@ -197,7 +197,7 @@ def enter(token: str, read: PlateRead, *, now: datetime, attempts: int) -> GateD
             continue
         break
     else:
-        raise RuntimeError(f"entry of {read.plate} undecided after {attempts} attempts")
+        raise Undecided(f"entry of {read.plate} undecided after {attempts} attempts")
     _refuse_if_needed(row, row["outcome"])
     return GateDecision(
         outcome=Outcome(row["outcome"]),
@@ -218,7 +218,7 @@ def leave(token: str, read: PlateRead, *, now: datetime, attempts: int) -> GateD
         decision = _leave_once(token, read, now)
         if decision is not None:
             return decision
-    raise RuntimeError(f"exit of {read.plate} undecided after {attempts} attempts")
+    raise Undecided(f"exit of {read.plate} undecided after {attempts} attempts")
 
 
 def _leave_once(token: str, read: PlateRead, now: datetime) -> GateDecision | None:

@@ -24,7 +24,14 @@ from lots.money import format_money
 from lots.services import free_space, occupy_space
 
 from . import fastpath
-from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused, pick_exit_session
+from .decisions import (
+    GateDecision,
+    GateRefused,
+    PlateRead,
+    ReadIdReused,
+    Undecided,
+    pick_exit_session,
+)
 from .models import Direction, Gate, GateEvent, Outcome, ParkingSession, hash_token
 from .plates import match_rank, near_key_patterns, ocr_key
 from .status import SessionState, SessionStatus, exit_window, session_status
@@ -182,7 +189,9 @@ def admit_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecision
             # The plate is inside already (another gate won the race, or this
             # is a re-read): answer from the existing session.
             mode = "existing"
-    raise RuntimeError(f"entry of {read.plate} undecided after {ATTEMPTS} attempts")
+    raise Undecided(
+        f"entry of {read.plate} undecided after {ATTEMPTS} attempts", gate_language=gate.language
+    )
 
 
 def _admit_once(gate: Gate, read: PlateRead, now: datetime, mode: str) -> GateDecision:
@@ -223,7 +232,9 @@ def release_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecisi
         except IntegrityError:
             if replay := _replay(gate, read):
                 return replay
-    raise RuntimeError(f"exit of {read.plate} undecided after {ATTEMPTS} attempts")
+    raise Undecided(
+        f"exit of {read.plate} undecided after {ATTEMPTS} attempts", gate_language=gate.language
+    )
 
 
 def _release_once(gate: Gate, read: PlateRead, now: datetime) -> GateDecision:

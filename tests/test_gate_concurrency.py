@@ -145,3 +145,27 @@ def test_one_read_id_sent_by_a_gate_many_times_at_once_is_decided_once(server, o
     assert GateEvent.objects.filter(lot=lot).count() == 2
     assert_counter_matches_sessions(lot)
     assert lot.occupied == 0
+
+
+def test_one_plate_read_at_the_entry_and_the_exit_over_and_over_gets_no_500(server, owner):
+    # A camera stuck on one car at each gate: entries and exits of one plate race
+    # each other. Each call is decided, or answered 503 `busy` (ask again), never a 500.
+    lot = make_lot(owner, capacity=20, free_minutes=60)
+    entry, exit_ = make_gate(lot, Direction.ENTRY), make_gate(lot, Direction.EXIT)
+    calls = [(entry, "HOT0001"), (exit_, "HOT0001")] * 150
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda call: post(server, *call), calls))
+
+    answers = Counter((direction, status, code) for direction, status, code in results)
+    assert set(answers) <= {
+        ("entry", 201, "entered"),
+        ("entry", 200, "already_inside"),
+        ("entry", 503, "busy"),
+        ("exit", 200, "exit_granted"),
+        ("exit", 404, "no_entry_record"),
+        ("exit", 503, "busy"),
+    }, answers
+    assert_counter_matches_sessions(lot)
+    decided = sum(n for (_d, status, _c), n in answers.items() if status != 503)
+    assert GateEvent.objects.filter(lot=lot).count() == decided

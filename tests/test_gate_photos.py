@@ -4,10 +4,12 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import IntegrityError
 from PIL import Image
 
 from lots.models import Lot
-from parking.models import ParkingSession
+from parking import services
+from parking.models import GateEvent, ParkingSession
 
 pytestmark = pytest.mark.usefixtures("gate_path")
 
@@ -169,3 +171,27 @@ def test_a_re_read_keeps_the_first_photo(client, entry_gate, settings):
 
     assert response.json()["code"] == "already_inside"
     assert stored_files(settings) == first
+
+
+def test_an_entry_that_loses_every_race_asks_the_gate_again_and_keeps_nothing(
+    client, entry_gate, settings, monkeypatch
+):
+    # Other calls for the plate decide first at every try (tests/test_gate_concurrency.py
+    # makes it happen for real); here every try loses, to see what the gate is told.
+    def lose_the_race(*args):
+        raise IntegrityError("session_unique_plate_per_lot")
+
+    monkeypatch.setattr(services, "_admit_once", lose_the_race)
+
+    response = upload(client, entry_gate, image_bytes())
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.json() == {
+        "open": False,
+        "code": "busy",
+        "message": "Other gates are deciding for this plate right now. Please try again.",
+        "retry_after": 1,
+    }
+    assert not ParkingSession.objects.exists() and not GateEvent.objects.exists()
+    assert stored_files(settings) == []
