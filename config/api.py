@@ -75,7 +75,7 @@ def _language(request, status: int, language: str | None) -> str:
         return language
     # A gate refused before it was identified (a bad plate, a bad body): look its
     # token up. Not when the database is what failed: that would only wait on it again.
-    if _is_gate_call(request) and 400 <= status < 500:
+    if _is_gate_call(request) and (400 <= status < 500 or status == 500):
         return gate_language(request) or translation.get_language()
     return translation.get_language()
 

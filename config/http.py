@@ -5,8 +5,9 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
+from .i18n import interpolate
 from .machine import GATE_PATH_PREFIX
 
 
@@ -75,11 +76,12 @@ class JsonApiErrorsMiddleware:
         if request.path.startswith("/api/") and _chunked(request):
             # Django reads a body by its Content-Length; a chunked one would be read as
             # empty and refused as bad JSON or a missing plate, blaming what was sent.
-            with translation.override(translation.get_language_from_request(request)):
-                message = _(
-                    "Send the body with a Content-Length header: a chunked body cannot be read."
-                )
-                return self.refusal(request, 411, "length_required", message)
+            message = _(
+                "Send the body with a Content-Length header: a chunked body cannot be read."
+            )
+            # Before LocaleMiddleware: the request's language is read here.
+            language = translation.get_language_from_request(request)
+            return self.refusal(request, 411, "length_required", message, language)
         response = self.get_response(request)
         code = self.CODES.get(response.status_code)
         if (
@@ -93,8 +95,9 @@ class JsonApiErrorsMiddleware:
             "bad_request": _("This server does not answer requests for this host."),
             "forbidden": _("This client is not allowed to use the API."),
             "not_found": _("There is no such API endpoint."),
-            "method_not_allowed": _("This endpoint does not accept %(method)s.")
-            % {"method": request.method},
+            "method_not_allowed": interpolate(
+                _("This endpoint does not accept %(method)s."), {"method": request.method}
+            ),
         }
         replacement = self.refusal(request, response.status_code, code, messages[code])
         if "Allow" in response:
@@ -102,11 +105,20 @@ class JsonApiErrorsMiddleware:
         return replacement
 
     @staticmethod
-    def refusal(request, status: int, code: str, message) -> JsonResponse:
-        """A refusal shaped as the API's are, in the active language."""
-        body = {"code": code, "message": str(message)}
+    def refusal(request, status: int, code: str, message, language=None) -> JsonResponse:
+        """A refusal shaped as the API's are: in the gate's language if a gate's token
+        was sent, else the request's; with a Content-Length, as every gate answer has."""
+        body = {"code": code}
         if request.path.startswith(GATE_PATH_PREFIX):
             body = {"open": False, **body}  # as every gate answer says
+            if status != 400:  # not for a Host this server does not answer
+                from parking.api import gate_language  # parking's API imports this module
+
+                language = gate_language(request) or language
+        language = language or translation.get_language()
+        with translation.override(language):
+            body["message"] = str(message)
         response = json_answer(body, status)
-        response["Content-Language"] = translation.get_language()
+        response["Content-Language"] = language
+        response["Content-Length"] = str(len(response.content))
         return response

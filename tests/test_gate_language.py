@@ -179,3 +179,28 @@ def test_an_owner_sets_a_gates_language_in_the_admin(client, owner, gates, lot):
     assert 'name="language"' in page and "繁體中文" in page
     assert Gate.objects.get(pk=gate.pk).language == "zh-hant"
     assert gates.enter(gate, "ABC-1234").json()["message"] == "車位已滿"
+
+
+def test_what_the_stack_refuses_is_said_in_the_gates_language_with_a_length(client, chinese_entry):
+    # A wrong method, a mistyped path (a trailing slash) and a chunked body are refused
+    # before the gate API runs; the gate still reads its own language, and a length.
+    token = {"Authorization": f"Bearer {chinese_entry.token}"}
+    answers = {
+        "method_not_allowed": client.get("/api/gates/entry", headers=token, **ASKS_FOR_ENGLISH),
+        "not_found": client.post("/api/gates/entry/", headers=token, **ASKS_FOR_ENGLISH),
+        "length_required": client.generic(
+            "POST",
+            "/api/gates/entry",
+            b'{"plate": "ABC-1234"}',
+            content_type="application/json",
+            headers={**token, "Transfer-Encoding": "chunked"},
+            CONTENT_LENGTH="",
+            **ASKS_FOR_ENGLISH,
+        ),
+    }
+
+    for code, response in answers.items():
+        assert response.json()["code"] == code
+        assert response["Content-Language"] == "zh-hant", code
+        assert response["Content-Length"] == str(len(response.content)), code
+    assert answers["method_not_allowed"].json()["message"] == "此端點不接受 GET 請求。"
