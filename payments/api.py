@@ -189,9 +189,13 @@ def create_payment(request: HttpRequest, payload: PaymentIn):
             invoice,
             now=timezone.now(),
             site_url=request.build_absolute_uri("/"),
+            expected_amount=payload.expected_amount,
         )
     except services.PaymentRefused as exc:
-        extra = {name: _json.default(value) for name, value in exc.extra.items()}
+        extra = {
+            name: value if isinstance(value, int | str) else _json.default(value)  # datetimes
+            for name, value in exc.extra.items()
+        }
         raise ApiError(REFUSAL_STATUS.get(exc.code, 409), exc.code, exc.message, **extra) from exc
     return Status(201 if started.created else 200, payment_out(started.payment))
 

@@ -63,6 +63,9 @@ class PaymentForm(forms.Form):
         ),
     )
 
+    # The amount on the Pay button: paying charges it, or says what is due instead.
+    quoted_amount = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)
         self.providers = providers

@@ -57,6 +57,12 @@ class PaymentIn(Schema):
     session_id: UUID
     provider: str = Field(..., max_length=30, description="An enabled provider: sandbox, stripe.")
     invoice: InvoiceIn | None = Field(None, description="Taiwan e-invoice option, if any.")
+    expected_amount: int | None = Field(
+        None,
+        ge=0,
+        description="The amount the driver was shown (minor units). If the vehicle owes "
+        "another amount now, nothing is charged: 409 `amount_changed` with `amount_due`.",
+    )
 
 
 class PaymentOut(Schema):

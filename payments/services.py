@@ -27,6 +27,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from config.i18n import source_text
+from lots.money import format_money
 from parking.models import ParkingSession
 from parking.services import (
     SessionState,
@@ -152,10 +153,14 @@ def start_payment(
     *,
     now: datetime,
     site_url: str,
+    expected_amount: int | None = None,
 ) -> StartedPayment:
     """Open a checkout for what the vehicle owes now, or return the one already open.
 
-    The amount is computed here, from the session. At most one payment per
+    The amount is computed here, from the session. `expected_amount` is what
+    the driver was shown (the kiosk's Pay button): if the vehicle owes another
+    amount now (a unit started while the page was open), nothing is opened and
+    PaymentRefused("amount_changed") says what is due. At most one payment per
     vehicle is pending: asking again while it is pending returns it (the
     e-invoice choice is updated). A pending payment is replaced when its quote
     is stale (PAYMENT_QUOTE_MINUTES) or the driver picks another provider; it
@@ -172,7 +177,9 @@ def start_payment(
         ) from None
     for _attempt in range(_ATTEMPTS):
         try:
-            payment, created = _pending_or_new_payment(session_id, provider, invoice, now)
+            payment, created = _pending_or_new_payment(
+                session_id, provider, invoice, now, expected_amount
+            )
             break
         except _CloseFirst as replace:
             _close_replaced(replace.payment, replace.reason, now=now)
@@ -217,7 +224,11 @@ def _nothing_due(session: ParkingSession, status: SessionStatus) -> PaymentRefus
 
 
 def _pending_or_new_payment(
-    session_id: uuid.UUID, provider: PaymentProvider, invoice: Invoice, now: datetime
+    session_id: uuid.UUID,
+    provider: PaymentProvider,
+    invoice: Invoice,
+    now: datetime,
+    expected_amount: int | None,
 ) -> tuple[Payment, bool]:
     with transaction.atomic():
         session = lock_parked_session(session_id)
@@ -230,7 +241,11 @@ def _pending_or_new_payment(
             .first()
         )
         if pending is not None:
-            if reason := _replace_reason(pending, provider.id, status, now):
+            reason = _replace_reason(pending, provider.id, status, now)
+            if reason is None and expected_amount not in (None, pending.amount):
+                # The driver was shown a newer quote than the open checkout's.
+                reason = _("Replaced by a new quote.")
+            if reason:
                 raise _CloseFirst(pending, reason)
             if (pending.invoice_kind, pending.invoice_value) != (invoice.kind, invoice.value):
                 pending.invoice_kind, pending.invoice_value = invoice.kind, invoice.value
@@ -239,6 +254,14 @@ def _pending_or_new_payment(
         if not status.amount_due:
             raise _nothing_due(session, status)
         lot = session.lot
+        if expected_amount is not None and expected_amount != status.amount_due:
+            message = _("The amount due is now %(amount)s. Please check it and pay again.")
+            raise PaymentRefused(
+                "amount_changed",
+                message % {"amount": format_money(status.amount_due, lot.currency)},
+                amount_due=status.amount_due,
+                currency=lot.currency,
+            )
         payment = Payment.objects.create(
             lot=lot,
             session=session,

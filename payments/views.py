@@ -65,6 +65,7 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
                 form.cleaned_data["invoice"],
                 now=timezone.now(),
                 site_url=request.build_absolute_uri("/"),
+                expected_amount=form.cleaned_data["quoted_amount"],
             )
         except services.PaymentRefused as exc:
             refusal = exc.message

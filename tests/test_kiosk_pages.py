@@ -117,6 +117,54 @@ def test_paying_sends_the_driver_to_the_platform(client, parked):
     assert payment.amount == 3000
 
 
+def quoted_amount(page: str) -> str:
+    return re.search(r'name="quoted_amount" value="(\d+)"', page).group(1)
+
+
+def test_a_fee_that_went_up_while_the_page_was_open_is_shown_before_anything_is_charged(
+    client, parked, clock
+):
+    page = text(client.get(vehicle_page(parked)))
+    assert "Pay NT$30" in page
+    clock.advance(minutes=1)  # a third half hour starts
+
+    response = client.post(
+        vehicle_page(parked),
+        {"provider": "sandbox", "invoice_kind": "", "quoted_amount": quoted_amount(page)},
+    )
+
+    assert response.status_code == 409
+    page = text(response)
+    assert "The amount due is now NT$45. Please check it and pay again." in page
+    assert "Pay NT$45" in page
+    assert not Payment.objects.exists()
+    response = client.post(
+        vehicle_page(parked),
+        {"provider": "sandbox", "invoice_kind": "", "quoted_amount": quoted_amount(page)},
+    )
+    assert response.status_code == 302
+    assert Payment.objects.get().amount == 4500
+
+
+def test_an_open_checkout_holds_its_quote_unless_the_driver_was_shown_a_newer_one(
+    client, parked, clock
+):
+    pay = {"provider": "sandbox", "invoice_kind": "", "quoted_amount": "3000"}
+    client.post(vehicle_page(parked), pay)
+    first = Payment.objects.get()
+    clock.advance(minutes=1)
+
+    # Pay NT$30 again (the browser's back button): the checkout of NT$30 it opened.
+    assert client.post(vehicle_page(parked), pay)["Location"] == first.redirect_url
+    # The page reloaded shows NT$45: its button closes that checkout and opens one of NT$45.
+    assert "Pay NT$45" in text(client.get(vehicle_page(parked)))
+    client.post(vehicle_page(parked), pay | {"quoted_amount": "4500"})
+
+    first.refresh_from_db()
+    assert (first.status, first.failure_reason) == ("expired", "Replaced by a new quote.")
+    assert Payment.objects.get(status="pending").amount == 4500
+
+
 def test_the_e_invoice_choice_reaches_the_payment(client, parked):
     client.post(
         vehicle_page(parked),

@@ -68,6 +68,7 @@ def test_payment_creation_documents_its_answers_and_refusals(openapi):
         "session_id",
         "provider",
         "invoice",
+        "expected_amount",
     }
 
 

@@ -63,6 +63,22 @@ def test_a_stale_pending_payment_is_closed_and_replaced_at_the_current_amount(
     assert Payment.objects.get(pk=old.pk).status == "expired"
 
 
+def test_an_app_that_shows_the_amount_is_told_when_it_has_changed(client, parked, clock):
+    clock.advance(minutes=1)  # NT$30 was shown at 10:00; a third half hour has started
+
+    response = start_payment(client, parked, expected_amount=3000)
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "amount_changed",
+        "message": "The amount due is now NT$45. Please check it and pay again.",
+        "amount_due": 4500,
+        "currency": "TWD",
+    }
+    assert not Payment.objects.exists()
+    assert start_payment(client, parked, expected_amount=4500).json()["amount"] == 4500
+
+
 def test_an_unknown_vehicle_is_not_found(client, db):
     response = client.post(
         "/api/payments",
