@@ -304,7 +304,9 @@ def _replay(gate: Gate, read: PlateRead) -> GateDecision | None:
     event = GateEvent.objects.filter(gate=gate, read_id=read.read_id).first()
     if event is None:
         return None
-    if event.plate_as_read != read.plate_as_read:
+    # The same plate as read, or once normalised ("rid 0003" and "RID-0003"), as the SQL
+    # functions decide; for an exit the normalised plate is the car it let out.
+    if read.plate_as_read != event.plate_as_read and read.plate != event.plate:
         raise ReadIdReused(
             read.read_id, gate_language=gate.language, gate_id=gate.pk, lot_id=gate.lot_id
         )

@@ -37,6 +37,23 @@ def test_a_retried_exit_frees_the_space_once(gates, entry_gate, exit_gate, lot):
     assert GateEvent.objects.filter(direction="exit").count() == 1
 
 
+@pytest.mark.parametrize("again", ["abc 1234", "ABC1234", "ＡＢＣ－１２３４"])
+def test_a_retry_with_its_plate_formatted_otherwise_is_still_a_retry(
+    gates, entry_gate, exit_gate, lot, again
+):
+    # The gate's firmware formats the plate it sends again in its own way: same plate.
+    read_ids = {"entry": str(uuid.uuid4()), "exit": str(uuid.uuid4())}
+    first = gates.enter(entry_gate, "ABC-1234", read_id=read_ids["entry"])
+    retry = gates.enter(entry_gate, again, read_id=read_ids["entry"])
+    assert (retry.status_code, retry.json()) == (201, first.json())
+
+    first = gates.leave(exit_gate, "ABC-1234", read_id=read_ids["exit"])
+    retry = gates.leave(exit_gate, again, read_id=read_ids["exit"])
+    assert (retry.status_code, retry.json()) == (200, first.json())
+    assert GateEvent.objects.count() == 2
+    assert Lot.objects.get(pk=lot.pk).occupied == 0
+
+
 def test_a_retried_refusal_stays_a_refusal(gates, entry_gate, lot):
     Lot.objects.filter(pk=lot.pk).update(capacity=0)
     read_id = str(uuid.uuid4())
