@@ -6,9 +6,10 @@ migration is applied, so this server can take traffic.
 
 import logging
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
+from django.template.response import SimpleTemplateResponse
 
 logger = logging.getLogger(__name__)
 _migrations_applied = False  # once true in a process it stays true
@@ -50,3 +51,26 @@ class HealthCheckMiddleware:
             status, body = readiness()
             return JsonResponse(body, status=status)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A page whose database is unreachable is a 503 saying so, not a server error.
+
+    After LocaleMiddleware: the page is in the reader's language. (The JSON API
+    answers its own 503; gate calls never reach this far.) The page needs nothing
+    from the database: no session, no messages, no user.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable: %s", exception)
+        response = SimpleTemplateResponse("503.html", status=503)
+        response["Retry-After"] = "30"
+        return response.render()

@@ -50,6 +50,22 @@ def test_the_vacancy_api_answers_503_too(client, lot):
     assert response.json()["code"] == "service_unavailable"
 
 
+@pytest.mark.parametrize(
+    "language, words", [("en", "Temporarily unavailable"), ("zh-TW", "暫時無法使用")]
+)
+def test_the_pages_drivers_open_say_the_system_is_unavailable(client, lot, language, words):
+    with database_unreachable():
+        pages = [
+            client.get(url, HTTP_ACCEPT_LANGUAGE=language) for url in (f"/kiosk/{lot.pk}/", "/")
+        ]
+
+    for response in pages:
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+        assert words in response.content.decode()
+    assert client.get(f"/kiosk/{lot.pk}/").status_code == 200  # and back by itself
+
+
 def test_gates_work_again_once_the_database_is_back(gates, entry_gate):
     with database_unreachable():
         assert gates.enter(entry_gate, "ABC-1234").status_code == 503
