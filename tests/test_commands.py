@@ -63,9 +63,30 @@ def test_create_lot_reuses_an_existing_owner(owner):
 
 
 @pytest.mark.parametrize(
+    ("prices", "warned"),
+    [
+        ([], True),
+        (["--daily-cap", "0", "--unit-price", "15"], True),
+        (["--unit-price", "15"], False),
+    ],
+)
+def test_create_lot_warns_when_parking_there_costs_nothing(db, prices, warned):
+    # A forgotten --unit-price makes a lot where every car leaves without paying.
+    err = StringIO()
+    call_command(
+        "create_lot", "--name", "Free?", "--lat", "25", "--lng", "121", "--capacity", "5",
+        "--owner", "erin", *prices, stdout=StringIO(), stderr=err,
+    )  # fmt: skip
+
+    assert ("Parking here is free" in err.getvalue()) == warned
+    assert Lot.objects.filter(name="Free?").exists()
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--capacity", "-3"], "capacity"),
+        (["--currency", "NT$"], "not an ISO 4217 currency code"),
         (["--lat", "95"], "latitude"),
         (["--unit-price", "1.234"], "not a non-negative amount"),
         (["--timezone", "Mars/Olympus"], "time zone"),

@@ -81,6 +81,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Created lot {lot.name!r}: {lot.capacity} spaces, {lot.tariff.describe()}"
         )
+        if not (prices["unit_price"] or prices["first_period_price"]) or prices["daily_cap"] == 0:
+            # A forgotten --unit-price would let every car out for nothing.
+            self.stderr.write(
+                self.style.WARNING(
+                    "Parking here is free: no price was given (--unit-price, "
+                    "--first-period-price), or the daily cap is 0. Set the tariff in the "
+                    "admin if it is not."
+                )
+            )
         self.stdout.write(str(lot.pk))
 
 
