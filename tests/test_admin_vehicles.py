@@ -161,6 +161,10 @@ def test_the_list_filters_by_payment_status(owner_client, owner, gates, entry_ga
     assert listed("paid") == {paid}
     assert listed("free") == {just_in}
     assert listed("grace_expired") == {expired}
+    # The filter and the row name the state alike.
+    page = owner_client.get(VEHICLES, {"payment": "grace_expired"}).content.decode()
+    assert "Unpaid: grace expired</a>" in page
+    assert "Unpaid: grace expired at " in page
 
 
 def test_the_list_sorts_by_entry_time(owner_client, gates, entry_gate, clock):

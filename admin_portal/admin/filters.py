@@ -46,7 +46,7 @@ class PaymentStatusFilter(admin.SimpleListFilter):
             (SessionState.UNPAID.value, _("Unpaid")),
             (SessionState.PAID.value, _("Paid, exit allowed")),
             (SessionState.FREE.value, _("Nothing due")),
-            (self.GRACE_EXPIRED, _("Paid, but grace expired")),
+            (self.GRACE_EXPIRED, _("Unpaid: grace expired")),
         ]
 
     def queryset(self, request, queryset):
