@@ -38,6 +38,7 @@ STATUS = {
     Outcome.EXIT_GRANTED: 200,
     Outcome.PAYMENT_REQUIRED: 402,
     Outcome.NO_ENTRY_RECORD: 404,
+    Outcome.AMBIGUOUS_PLATE: 409,
 }
 # What a gate's display says, in the gate's own language (Gate.language). Messages in
 # this module stay lazy: a refusal is worded once the gate, and so its language, is
@@ -50,6 +51,7 @@ MESSAGES = {
     Outcome.EXIT_GRANTED: _("Thank you, drive safely"),
     Outcome.PAYMENT_REQUIRED: _("Please pay %(amount)s at the kiosk"),
     Outcome.NO_ENTRY_RECORD: _("No entry record for this plate"),
+    Outcome.AMBIGUOUS_PLATE: _("Several parked cars match this plate: please call the attendant"),
 }
 
 
@@ -362,11 +364,19 @@ def decide(service, *args):
     auth=GateToken(),
     url_name="gate_exit",
     summary="A vehicle at an exit gate",
-    response={200: GateDecisionOut, 402: GateDecisionOut, 404: GateDecisionOut, **GATE_ERRORS},
+    response={
+        200: GateDecisionOut,
+        402: GateDecisionOut,
+        404: GateDecisionOut,
+        409: GateDecisionOut,
+        **GATE_ERRORS,
+    },
     openapi_extra=_request_body_doc(ExitIn, with_photo=False),
 )
 def exit_(request: HttpRequest):
-    """200 `exit_granted` (open, space freed), 402 `payment_required`, 404 `no_entry_record`."""
+    """200 `exit_granted` (open, space freed), 402 `payment_required`, 404 `no_entry_record`,
+    409 `ambiguous_plate` (not the exact plate, and several cars equal to it up to
+    camera look-alikes: staff must look)."""
     payload, _upload = read_gate_payload(request, ExitIn)
     decision = decide(services.leave, request.auth, plate_read(payload), timezone.now())
     return respond(request, decision)

@@ -89,7 +89,10 @@ class Undecided(Exception):
 
 
 def pick_exit_session(candidates, plate: str):
-    """Of the vehicles matching up to OCR confusions: the exact plate, else the only one."""
+    """Of the vehicles matching up to OCR confusions: the exact plate, else the only one.
+
+    None when there is none, or several and none exact (Outcome.AMBIGUOUS_PLATE).
+    """
     for session in candidates:
         if session.plate == plate:
             return session

@@ -148,6 +148,8 @@ class Outcome(models.TextChoices):
     EXIT_GRANTED = "exit_granted", pgettext_lazy("gate decision", "exit granted")
     PAYMENT_REQUIRED = "payment_required", pgettext_lazy("gate decision", "payment required")
     NO_ENTRY_RECORD = "no_entry_record", pgettext_lazy("gate decision", "no entry record")
+    # Not the exact plate, and several parked cars equal to it up to OCR look-alikes.
+    AMBIGUOUS_PLATE = "ambiguous_plate", pgettext_lazy("gate decision", "several cars match")
 
 
 OPENING_OUTCOMES = frozenset({Outcome.ENTERED, Outcome.ALREADY_INSIDE, Outcome.EXIT_GRANTED})

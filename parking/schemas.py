@@ -35,7 +35,7 @@ class GateDecisionOut(Schema):
     code: str = Field(
         ...,
         description="entered, already_inside, full, lot_closed, exit_granted, "
-        "payment_required or no_entry_record",
+        "payment_required, no_entry_record or ambiguous_plate",
     )
     message: str = Field(..., description="What the gate's display should say.")
     plate: str

@@ -119,8 +119,9 @@ def grant_exit(session_id: uuid.UUID, until: datetime, *, now: datetime) -> Park
     return session
 
 
-def find_exit_session(lot: Lot, plate: str) -> ParkingSession | None:
-    """The vehicle `plate` names, locked: the exact plate, else the only OCR look-alike."""
+def find_exit_session(lot: Lot, plate: str) -> tuple[ParkingSession | None, int]:
+    """The vehicle `plate` names, locked: the exact plate, else the only OCR look-alike;
+    and how many parked cars are equal to the plate up to OCR look-alikes."""
     candidates = list(
         ParkingSession.objects.filter(lot=lot, plate_key=ocr_key(plate))
         .order_by("pk")  # the lock order of openlot_gate_leave too
@@ -128,7 +129,7 @@ def find_exit_session(lot: Lot, plate: str) -> ParkingSession | None:
     )
     for session in candidates:
         session.lot = lot
-    return pick_exit_session(candidates, plate)
+    return pick_exit_session(candidates, plate), len(candidates)
 
 
 KIOSK_SEARCH_LIMIT = 6
@@ -239,9 +240,10 @@ def release_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecisi
 
 def _release_once(gate: Gate, read: PlateRead, now: datetime) -> GateDecision:
     lot = gate.lot
-    session = find_exit_session(lot, read.plate)
+    session, matches = find_exit_session(lot, read.plate)
     if session is None:
-        return _record(gate, read, Outcome.NO_ENTRY_RECORD, now, available=lot.available)
+        outcome = Outcome.AMBIGUOUS_PLATE if matches > 1 else Outcome.NO_ENTRY_RECORD
+        return _record(gate, read, outcome, now, available=lot.available)
     status = session_status(session, now)
     if not status.exit_allowed:
         return _record(

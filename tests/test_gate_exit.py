@@ -95,9 +95,13 @@ def test_a_misread_that_fits_two_cars_opens_for_neither(gates, entry_gate, exit_
 
     response = gates.leave(exit_gate, "ABC-I234")
 
-    assert response.status_code == 404
-    assert response.json()["code"] == "no_entry_record"
+    # Not "no entry record": there are two, and staff must look which car this is.
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["open"], body["code"], body["session_id"]) == (False, "ambiguous_plate", None)
+    assert body["message"] == "Several parked cars match this plate: please call the attendant"
     assert ParkingSession.objects.count() == 2
+    assert GateEvent.objects.filter(direction="exit").get().outcome == "ambiguous_plate"
 
 
 def test_an_exact_plate_wins_over_its_look_alikes(gates, entry_gate, exit_gate, lot):

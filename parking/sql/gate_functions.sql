@@ -288,7 +288,8 @@ BEGIN
     END IF;
 
     IF s.id IS NULL THEN
-        outcome := 'no_entry_record';
+        -- None inside, or several look-alikes and not the exact plate: staff must look.
+        outcome := CASE WHEN v_matches > 1 THEN 'ambiguous_plate' ELSE 'no_entry_record' END;
         available := greatest(g.capacity - g.occupied, 0);
         plate := p_plate;
     ELSE
