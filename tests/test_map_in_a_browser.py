@@ -7,6 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from admin_portal.demo import seed_open_data
+from lots.models import Lot
 from lots.nearby import search_nearby
 from parking.models import Direction
 
@@ -189,3 +190,32 @@ def test_the_demo_shows_the_real_lots_around_taipei_main_station(
     page.locator(".lot-list .lot-link").nth(1).click()
     expect(page.locator(".lot-popup-reading")).to_have_text(re.compile(r"^Checked at \d"))
     screenshot(page, "map-taipei")
+
+
+def test_on_a_phone_a_long_named_lots_popup_fits_the_map_and_nothing_is_said_twice(
+    live_server, page, lots_around_here
+):
+    Lot.objects.filter(pk=lots_around_here[2].pk).update(
+        name="Taipei Main Station Lot 台北車站停車場",
+        address="No. 3, Beiping W. Rd., Zhongzheng Dist., Taipei",
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/?lat={HERE[0]}&lng={HERE[1]}")  # motion as phones have it
+    box = page.locator("#map").bounding_box()
+
+    page.locator(".lot-link", has_text="Taipei Main Station Lot").click()
+
+    # The whole popup on the screen (the map is as wide as the phone), its × too.
+    close = page.locator(".leaflet-popup-close-button")
+    expect(page.locator(".leaflet-popup-content-wrapper")).to_be_in_viewport(ratio=1)
+    expect(close).to_be_in_viewport(ratio=1)
+    assert box["width"] == 390
+    close.click()
+    expect(page.locator(".leaflet-popup")).to_have_count(0)
+
+    page.mouse.click(box["x"] + 8, box["y"] + box["height"] / 2)  # search there (no marker)
+
+    # The summary is shown once; its echo in the status line is for screen readers.
+    expect(page.locator("#map-status")).to_have_text(re.compile(r"parking lots? within 3 km"))
+    status = page.locator("#map-status").bounding_box()
+    assert status["width"] <= 1 and status["height"] <= 1  # visually hidden

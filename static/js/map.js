@@ -41,8 +41,11 @@
     }
   }
 
-  function say(message) {
+  // What the page is doing, for everyone (searching, a failure); `echo` is for screen
+  // readers only: it repeats what the list or the popup already shows.
+  function say(message, echo) {
     statusElement.textContent = message || "";
+    statusElement.classList.toggle("visually-hidden", Boolean(echo));
   }
 
   function fullness(available, capacity) {
@@ -201,11 +204,20 @@
     var content = popupContent(lot);
     selection = { id: id, content: content, timer: null };
     marker.unbindPopup();
-    // Centre the lot first, so its popup has room above it (and clears the zoom buttons).
+    marker.bindPopup(content, {
+      autoPan: true,
+      autoPanPaddingTopLeft: [60, 20],
+      closeButton: true,
+      // No wider than the map leaves room for beside the zoom buttons (the padding
+      // above), with the popup's own margins: on a phone, about 270 px.
+      maxWidth: Math.max(160, Math.min(300, map.getSize().x - 120)),
+    });
+    // Centre the lot first, so its popup has room above it (and clears the zoom
+    // buttons); open it once the map stands still, or the two moves undo each other.
+    map.once("moveend", function () {
+      if (selection && selection.id === id) marker.openPopup();
+    });
     map.panTo(marker.getLatLng(), { animate: animate });
-    marker
-      .bindPopup(content, { autoPan: true, autoPanPaddingTopLeft: [60, 20], closeButton: true })
-      .openPopup();
     readVacancy(selection);
   }
 
@@ -252,7 +264,7 @@
       var marker = markers.get(current.id);
       if (marker && changed) marker.setIcon(markerIcon(lotFromItem(item), true));
     }
-    if (changed) say(format(text.lotVacancy, { name: vacancy.name, vacancy: words }));
+    if (changed) say(format(text.lotVacancy, { name: vacancy.name, vacancy: words }), true);
     var popup = markers.get(current.id) && markers.get(current.id).getPopup();
     if (popup) popup.update();
   }
@@ -280,7 +292,7 @@
           next.value = window.location.pathname + window.location.search;
         });
         showLots();
-        say(document.getElementById("results-summary").textContent);
+        say(document.getElementById("results-summary").textContent, true);
       })
       .catch(function () {
         if (request === searchRequest) say(text.searchFailed);
