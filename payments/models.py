@@ -201,6 +201,8 @@ class SandboxCheckout(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     description = models.CharField(_("description"), max_length=200)
     return_url = models.TextField(_("return URL"))
+    # Where its "back" link leads without paying (Stripe's cancel_url).
+    cancel_url = models.TextField(_("cancel URL"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )

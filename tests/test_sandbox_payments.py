@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -80,6 +81,21 @@ def test_decline_fails_the_payment_and_the_driver_may_try_again(client, parked):
     again = start_payment(client, parked)
     assert again.status_code == 201
     assert again.json()["payment_id"] != payment["payment_id"]
+
+
+def test_its_back_link_cancels_the_payment_and_offers_to_pay_again(client, parked):
+    payment = open_checkout(client, parked)
+    page = client.get(payment["redirect_url"]).content.decode()
+    back = re.search(r'<a class="button secondary" href="([^"]+)">Cancel and go back', page)
+
+    response = client.get(back.group(1))
+
+    assert response["Location"] == f"/kiosk/payments/{payment['payment_id']}/"
+    assert Payment.objects.get(pk=payment["payment_id"]).status == "canceled"
+    assert SandboxCheckout.objects.get().status == "canceled"  # no longer payable there
+    result = client.get(response["Location"]).content.decode()
+    assert "Payment canceled" in result
+    assert f"/kiosk/{parked.lot_id}/vehicles/{parked.pk}/" in result  # Try again
 
 
 def test_trying_again_offers_the_same_platform_and_e_invoice(

@@ -28,7 +28,9 @@ class SandboxProvider(PaymentProvider):
     logo = "img/providers/sandbox.svg"
 
     def start(self, payment, urls: CheckoutUrls) -> Checkout:
-        checkout = platform.open_checkout(payment, return_url=urls.return_url)
+        checkout = platform.open_checkout(
+            payment, return_url=urls.return_url, cancel_url=urls.cancel_url
+        )
         page = reverse("sandbox_checkout", args=[checkout.reference])
         return Checkout(checkout.reference, urls.site_url.rstrip("/") + page)
 

@@ -45,7 +45,7 @@ EVENT_TYPES = {
 }
 
 
-def open_checkout(payment, *, return_url: str) -> SandboxCheckout:
+def open_checkout(payment, *, return_url: str, cancel_url: str = "") -> SandboxCheckout:
     """The payment's checkout, opened once however often it is asked for."""
     checkout, _created = SandboxCheckout.objects.get_or_create(
         payment_id=payment.pk,
@@ -55,6 +55,7 @@ def open_checkout(payment, *, return_url: str) -> SandboxCheckout:
             "currency": payment.currency,
             "description": f"{payment.lot.name} · {payment.plate}",
             "return_url": return_url,
+            "cancel_url": cancel_url,
             "created_at": timezone.now(),
         },
     )
