@@ -106,11 +106,13 @@ def ensure_gate(lot: Lot, direction: str, token: str) -> str:
 
 def park_demo_vehicles(lot: Lot, plates: list[str], now, rng: random.Random) -> None:
     gate = Gate.objects.select_related("lot__tariff").get(lot=lot, direction=Direction.ENTRY)
-    for plate_as_read in plates:
+    # In the order they arrived, so the gate log reads as a day did: spaces free after
+    # each entry go down as time goes on.
+    arrivals = sorted((now - timedelta(minutes=rng.randint(20, 6 * 60)), p) for p in plates)
+    for entered_at, plate_as_read in arrivals:
         plate = normalise_plate(plate_as_read)
         if ParkingSession.objects.filter(lot=lot, plate=plate).exists():
             continue
-        entered_at = now - timedelta(minutes=rng.randint(20, 6 * 60))
         photo = store_photo(
             draw_vehicle_photo(plate_as_read, colour=rng.choice(COLOURS)), "JPEG", now=entered_at
         )

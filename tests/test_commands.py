@@ -202,6 +202,12 @@ def test_the_demo_loads_once(settings, db):
     assert Lot.objects.filter(owner__username="opendata").count() == 3481
     mismatched = Lot.objects.annotate(cars=Count("sessions")).exclude(occupied=F("cars"))
     assert not mismatched.exists()
+    # The gate log reads as a day did: each entry leaves one space fewer than the one before.
+    for lot in Lot.objects.filter(gates__isnull=False).distinct():
+        free_after = list(
+            lot.gate_events.order_by("created_at").values_list("available", flat=True)
+        )
+        assert free_after == list(range(lot.capacity - 1, lot.capacity - 1 - len(free_after), -1))
     assert Lot.objects.filter(occupied=F("capacity")).count() > 100  # some full
     assert Lot.objects.filter(occupied__lt=F("capacity") / 2).count() > 1000  # many with room
     assert "  Map          http://127.0.0.1:8000/" in first
