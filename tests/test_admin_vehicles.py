@@ -11,7 +11,7 @@ from parking.models import Direction, ParkingSession
 from payments.models import Payment
 from payments.services import record_manual_payment
 
-from .conftest import login, make_gate, make_lot
+from .conftest import login, make_gate, make_lot, start_payment
 from .test_gate_photos import image_bytes, upload
 
 VEHICLES = "/admin/parking/parkingsession/"
@@ -73,6 +73,17 @@ def test_the_owner_sees_each_car_with_photo_plate_entry_time_fee_and_status(owne
     assert "2026-03-02 09:00" in html  # in the lot's time zone
     assert "NT$30" in html
     assert "Unpaid" in html
+
+
+def test_the_list_says_when_the_driver_is_paying_online_now(owner_client, client, car):
+    # An owner about to take cash at the booth sees the driver is at a checkout.
+    payment = start_payment(client, car).json()
+
+    assert "Unpaid · paying online now" in owner_client.get(VEHICLES).content.decode()
+
+    client.post(payment["redirect_url"], {"outcome": "decline"})  # the platform says no
+    html = owner_client.get(VEHICLES).content.decode()
+    assert "paying online now" not in html and "Unpaid" in html
 
 
 def test_the_list_shows_only_the_owners_own_cars(owner_client, car, bobs_car):

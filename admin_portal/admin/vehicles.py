@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from parking.services import (
     revoke_exit_grant,
     session_status,
 )
-from payments.models import Payment
+from payments.models import Payment, PaymentStatus
 from payments.services import PaymentRefused, payments_alongside, record_manual_payment
 
 from ..forms import PlateCorrectionForm
@@ -151,12 +151,21 @@ class ParkingSessionAdmin(ScopedAdmin):
         return lot_time(status_now(session).billing_from, session.lot)
 
     @admin.display(description=_("payment status"))
+    def get_queryset(self, request):
+        # Whether the driver is paying online right now: an owner about to take cash
+        # should know (recording it closes that checkout; see mark_paid_in_cash).
+        paying = Payment.objects.filter(session=OuterRef("pk"), status=PaymentStatus.PENDING)
+        return super().get_queryset(request).annotate(paying_online=Exists(paying))
+
     def payment_status(self, session):
         status = status_now(session)
+        words = describe_status(session, status)
+        if status.state == SessionState.UNPAID and getattr(session, "paying_online", False):
+            words = gettext("%(status)s · paying online now") % {"status": words}
         return format_html(
             '<span class="payment-status payment-status-{}">{}</span>',
             "expired" if status.grace_expired and not status.exit_allowed else status.state,
-            describe_status(session, status),
+            words,
         )
 
     # --- Plate correction (the change form)
