@@ -158,6 +158,7 @@ def validate_photo_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        parts.port  # noqa: B018 (a port beyond 65535 raises here)
     except ValueError:
         host = None
     if host is None or parts.scheme not in ("http", "https") or not set(url) <= _URL_CHARACTERS:

@@ -45,6 +45,7 @@ def assert_nothing_changed(lot):
         (b'{"plate": "ABC-1234", "photo_url": "ftp://cam/1.jpg"}', 422, "invalid_photo_url"),
         (b'{"plate": "ABC-1234", "photo_url": "https://"}', 422, "invalid_photo_url"),
         (b'{"plate": "ABC-1234", "photo_url": "https://a b/c.jpg"}', 422, "invalid_photo_url"),
+        (b'{"plate": "ABC-1234", "photo_url": "https://c:99999/1.jpg"}', 422, "invalid_photo_url"),
         (
             b'{"plate": "ABC-1234", "photo_url": "https://cam/\\"><script>x</script>"}',
             422,
