@@ -75,13 +75,17 @@ def test_the_owner_sees_each_car_with_photo_plate_entry_time_fee_and_status(owne
     assert "Unpaid" in html
 
 
-def test_the_list_says_when_the_driver_is_paying_online_now(owner_client, client, car):
+def test_the_list_says_when_the_driver_is_paying_online_now(owner_client, client, car, clock):
     # An owner about to take cash at the booth sees the driver is at a checkout.
     payment = start_payment(client, car).json()
 
     assert "Unpaid · paying online now" in owner_client.get(VEHICLES).content.decode()
 
     client.post(payment["redirect_url"], {"outcome": "decline"})  # the platform says no
+    html = owner_client.get(VEHICLES).content.decode()
+    assert "paying online now" not in html and "Unpaid" in html
+    start_payment(client, car)
+    clock.advance(minutes=36)  # past the checkout's lifetime: it can no longer be paid
     html = owner_client.get(VEHICLES).content.decode()
     assert "paying online now" not in html and "Unpaid" in html
 

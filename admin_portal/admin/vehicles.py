@@ -23,6 +23,7 @@ from parking.services import (
     session_status,
 )
 from payments.models import Payment, PaymentStatus
+from payments.providers.base import CHECKOUT_LIFETIME
 from payments.services import PaymentRefused, payments_alongside, record_manual_payment
 
 from ..forms import PlateCorrectionForm
@@ -150,13 +151,18 @@ class ParkingSessionAdmin(ScopedAdmin):
     def fee_runs_from(self, session):
         return lot_time(status_now(session).billing_from, session.lot)
 
-    @admin.display(description=_("payment status"))
     def get_queryset(self, request):
         # Whether the driver is paying online right now: an owner about to take cash
-        # should know (recording it closes that checkout; see mark_paid_in_cash).
-        paying = Payment.objects.filter(session=OuterRef("pk"), status=PaymentStatus.PENDING)
+        # should know (recording it closes that checkout; see mark_paid_in_cash). A
+        # checkout past its lifetime can no longer be paid, whatever its row still says.
+        paying = Payment.objects.filter(
+            session=OuterRef("pk"),
+            status=PaymentStatus.PENDING,
+            created_at__gt=timezone.now() - CHECKOUT_LIFETIME,
+        )
         return super().get_queryset(request).annotate(paying_online=Exists(paying))
 
+    @admin.display(description=_("payment status"))
     def payment_status(self, session):
         status = status_now(session)
         words = describe_status(session, status)
