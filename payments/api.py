@@ -21,7 +21,7 @@ from . import services
 from .invoices import NO_INVOICE, InvalidInvoice, validate_invoice
 from .models import Payment
 from .ratelimit import kiosk_search_retry_after
-from .schemas import CandidateOut, FeeDayOut, PaymentIn, PaymentOut, QuoteOut
+from .schemas import CandidateOut, FeeDayOut, PaymentIn, PaymentOut, PaymentRefusalOut, QuoteOut
 
 kiosk_router = Router(tags=["kiosk"])
 sessions_router = Router(tags=["kiosk"])
@@ -162,7 +162,7 @@ def payment_out(payment: Payment) -> PaymentOut:
         200: PaymentOut,
         400: ErrorOut,
         404: ErrorOut,
-        409: ErrorOut,
+        409: PaymentRefusalOut,
         415: ErrorOut,
         422: ErrorOut,
         502: ErrorOut,
@@ -172,7 +172,8 @@ def payment_out(payment: Payment) -> PaymentOut:
 def create_payment(request: HttpRequest, payload: PaymentIn):
     """201: a new payment for the amount due now; send the driver to `redirect_url`.
     200: the payment already pending for this vehicle (never a second charge).
-    409 `nothing_due` (free or already paid) or `payment_in_progress`; 422 `invalid_invoice`
+    409 `nothing_due` (free or already paid), `payment_in_progress`, or `amount_changed`
+    (not the `expected_amount` the driver was shown; nothing opened); 422 `invalid_invoice`
     or `unknown_provider`; 502 `provider_unavailable` (nothing was charged)."""
     try:
         invoice = (

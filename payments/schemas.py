@@ -4,6 +4,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from config.errors import ErrorOut
+
 MONEY = "Minor units of `currency` (NT$20 = 2000)."
 
 
@@ -63,6 +65,16 @@ class PaymentIn(Schema):
         description="The amount the driver was shown (minor units). If the vehicle owes "
         "another amount now, nothing is charged: 409 `amount_changed` with `amount_due`.",
     )
+
+
+class PaymentRefusalOut(ErrorOut):
+    """409: why no payment was opened, and what the driver needs to know instead."""
+
+    exit_allowed_until: datetime | None = Field(
+        None, description="`nothing_due`: until when the vehicle may leave."
+    )
+    amount_due: int | None = Field(None, description=f"`amount_changed`: due now. {MONEY}")
+    currency: str | None = Field(None, description="`amount_changed`: of `amount_due`.")
 
 
 class PaymentOut(Schema):

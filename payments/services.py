@@ -223,6 +223,16 @@ def _nothing_due(session: ParkingSession, status: SessionStatus) -> PaymentRefus
     )
 
 
+def _amount_changed(status: SessionStatus, lot) -> PaymentRefused:
+    message = _("The amount due is now %(amount)s. Please check it and pay again.")
+    return PaymentRefused(
+        "amount_changed",
+        message % {"amount": format_money(status.amount_due, lot.currency)},
+        amount_due=status.amount_due,
+        currency=lot.currency,
+    )
+
+
 def _pending_or_new_payment(
     session_id: uuid.UUID,
     provider: PaymentProvider,
@@ -240,28 +250,25 @@ def _pending_or_new_payment(
             .filter(session=session, status=PaymentStatus.PENDING)
             .first()
         )
+        shown = expected_amount in (None, status.amount_due)  # the driver saw what is due
         if pending is not None:
             reason = _replace_reason(pending, provider.id, status, now)
-            if reason is None and expected_amount not in (None, pending.amount):
-                # The driver was shown a newer quote than the open checkout's.
-                reason = _("Replaced by a new quote.")
-            if reason:
-                raise _CloseFirst(pending, reason)
-            if (pending.invoice_kind, pending.invoice_value) != (invoice.kind, invoice.value):
-                pending.invoice_kind, pending.invoice_value = invoice.kind, invoice.value
-                pending.save(update_fields=["invoice_kind", "invoice_value", "updated_at"])
-            return pending, False
+            if reason is None and expected_amount in (None, pending.amount):
+                if (pending.invoice_kind, pending.invoice_value) != (invoice.kind, invoice.value):
+                    pending.invoice_kind, pending.invoice_value = invoice.kind, invoice.value
+                    pending.save(update_fields=["invoice_kind", "invoice_value", "updated_at"])
+                return pending, False  # the open checkout holds its quote
+            if not shown and status.amount_due:
+                # An out-of-date page (an old tab, another device) changes nothing: the
+                # open checkout, which the driver may be paying right now, stays open.
+                raise _amount_changed(status, session.lot)
+            # It must not be paid any more, or the driver was shown a newer quote.
+            raise _CloseFirst(pending, reason or _("Replaced by a new quote."))
         if not status.amount_due:
             raise _nothing_due(session, status)
         lot = session.lot
-        if expected_amount is not None and expected_amount != status.amount_due:
-            message = _("The amount due is now %(amount)s. Please check it and pay again.")
-            raise PaymentRefused(
-                "amount_changed",
-                message % {"amount": format_money(status.amount_due, lot.currency)},
-                amount_due=status.amount_due,
-                currency=lot.currency,
-            )
+        if not shown:
+            raise _amount_changed(status, lot)
         payment = Payment.objects.create(
             lot=lot,
             session=session,

@@ -165,6 +165,22 @@ def test_an_open_checkout_holds_its_quote_unless_the_driver_was_shown_a_newer_on
     assert Payment.objects.get(status="pending").amount == 4500
 
 
+def test_an_old_page_pressed_later_leaves_the_checkout_being_paid_alone(client, parked, clock):
+    pay = {"provider": "sandbox", "invoice_kind": ""}
+    clock.advance(minutes=1)
+    client.post(vehicle_page(parked), pay | {"quoted_amount": "4500"})  # paying NT$45 now
+    open_checkout = Payment.objects.get()
+
+    # An old tab (or another device) still showing NT$30 is pressed meanwhile.
+    response = client.post(vehicle_page(parked), pay | {"quoted_amount": "3000"})
+
+    assert response.status_code == 409
+    assert "The amount due is now NT$45." in text(response)
+    assert Payment.objects.get() == open_checkout and open_checkout.status == "pending"
+    assert client.post(open_checkout.redirect_url, {"outcome": "succeed"}).status_code == 302
+    assert Payment.objects.get().status == "succeeded"
+
+
 def test_the_e_invoice_choice_reaches_the_payment(client, parked):
     client.post(
         vehicle_page(parked),

@@ -70,6 +70,11 @@ def test_payment_creation_documents_its_answers_and_refusals(openapi):
         "invoice",
         "expected_amount",
     }
+    refusal = openapi["paths"]["/api/payments"]["post"]["responses"]["409"]["content"]
+    ref = refusal["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert {"amount_due", "currency", "exit_allowed_until"} <= set(
+        openapi["components"]["schemas"][ref]["properties"]
+    )
 
 
 def test_payment_status_documents_not_found(openapi):
