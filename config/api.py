@@ -69,13 +69,14 @@ def _is_gate_call(request) -> bool:
     return bool(match and (match.url_name or "").startswith("gate_"))
 
 
-def _language(request, status: int, language: str | None) -> str:
+def _language(request, status: int, code: str, language: str | None) -> str:
     """Whom the message is for: a gate reads its own language, anyone else the request's."""
     if language:
         return language
-    # A gate refused before it was identified (a bad plate, a bad body): look its
-    # token up. Not when the database is what failed: that would only wait on it again.
-    if _is_gate_call(request) and (400 <= status < 500 or status == 500):
+    # A gate refused before it was identified (a bad plate, a bad body, a decision that
+    # lost every race): look its token up. Not when the database is what failed: that
+    # would only wait on it again.
+    if _is_gate_call(request) and (400 <= status < 500 or status == 500 or code == "busy"):
         return gate_language(request) or translation.get_language()
     return translation.get_language()
 
@@ -83,7 +84,7 @@ def _language(request, status: int, language: str | None) -> str:
 def error_response(request, status: int, code: str, message, errors=None, language=None, **extra):
     # Every refusal's code goes to the request's log line (config.logging).
     getattr(request, "log_context", {}).setdefault("code", code)
-    language = _language(request, status, language)
+    language = _language(request, status, code, language)
     with translation.override(language):
         body = {"code": code, "message": str(message), **extra}
         if errors:

@@ -8,7 +8,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 
 from lots.models import Lot
-from payments.models import Payment
+from payments.models import Payment, SandboxCheckout
 
 from .conftest import login, start_payment
 
@@ -287,6 +287,7 @@ def test_codes_stored_before_in_lower_case_are_upper_cased_with_their_payments(c
     start_payment(client, parked)
     Lot.objects.filter(pk=lot.pk).update(currency="twd")  # as the admin stored it before
     Payment.objects.update(currency="twd")
+    SandboxCheckout.objects.update(currency="twd")  # open at the platform, reported as is
 
     import_module("lots.migrations.0003_lot_currency_iso_4217").upper_case_currencies(apps, None)
     import_module("payments.migrations.0005_payment_currency_upper_case").upper_case_currencies(
@@ -295,3 +296,4 @@ def test_codes_stored_before_in_lower_case_are_upper_cased_with_their_payments(c
 
     assert Lot.objects.get(pk=lot.pk).currency == "TWD"
     assert list(Payment.objects.values_list("currency", flat=True)) == ["TWD"]
+    assert list(SandboxCheckout.objects.values_list("currency", flat=True)) == ["TWD"]

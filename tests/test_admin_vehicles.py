@@ -182,6 +182,24 @@ def test_the_list_filters_by_payment_status(owner_client, owner, gates, entry_ga
     assert "Unpaid: grace expired at " in page
 
 
+def test_an_overstay_that_costs_nothing_is_not_listed_as_unpaid(owner_client, owner, gates, clock):
+    # "First hour NT$30, then free": paid, stayed past the window, owes nothing again.
+    lot = make_lot(
+        owner, name="Then free", free_minutes=0, first_period_minutes=60,
+        first_period_price=3000, unit_minutes=30, unit_price=0,
+    )  # fmt: skip
+    car = park(gates, make_gate(lot, Direction.ENTRY), "FRE-0001")
+    clock.advance(minutes=10)
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)
+    assert Payment.objects.get().amount == 3000
+    clock.advance(minutes=30)
+
+    response = owner_client.get(VEHICLES, {"payment": "grace_expired"})
+
+    assert list(response.context["cl"].result_list) == []
+    assert "Nothing due" in owner_client.get(VEHICLES).content.decode()
+
+
 def test_the_list_sorts_by_entry_time(owner_client, gates, entry_gate, clock):
     first = park(gates, entry_gate, "AAA-0001")
     clock.advance(minutes=5)

@@ -3,9 +3,11 @@
 import uuid
 
 import pytest
+from django.db import IntegrityError
 from django.urls import reverse
 
 from lots.models import Lot
+from parking import fastpath, services
 from parking.models import Direction, Gate
 from parking.services import create_gate
 
@@ -204,3 +206,21 @@ def test_what_the_stack_refuses_is_said_in_the_gates_language_with_a_length(clie
         assert response["Content-Language"] == "zh-hant", code
         assert response["Content-Length"] == str(len(response.content)), code
     assert answers["method_not_allowed"].json()["message"] == "此端點不接受 GET 請求。"
+
+
+def test_a_decision_that_loses_every_race_is_refused_in_the_gates_language(
+    gates, chinese_entry, gate_path, monkeypatch
+):
+    # Every try loses to other calls for the plate (tests/test_gate_concurrency.py makes
+    # it happen for real): on either path the gate is asked again in its own language.
+    def lose(*args):
+        raise fastpath._AskAgain if gate_path == "fast" else IntegrityError("plate inside")
+
+    monkeypatch.setattr(fastpath, "_call", lose)
+    monkeypatch.setattr(services, "_admit_once", lose)
+
+    response = gates.post(chinese_entry, {"plate": "ABC-1234"}, **ASKS_FOR_ENGLISH)
+
+    assert (response.status_code, response.json()["code"]) == (503, "busy")
+    assert response["Content-Language"] == "zh-hant"
+    assert response.json()["message"] == "其他閘門正在處理此車牌，請再試一次。"

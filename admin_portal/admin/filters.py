@@ -52,8 +52,10 @@ class PaymentStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == self.GRACE_EXPIRED:
-            # Paid once, then stayed past the exit window (session_status's grace_expired).
-            return queryset.filter(exit_allowed_until__lt=now)
+            # Paid once, stayed past the exit window (session_status's grace_expired), and
+            # owes again: as the rows say (a restarted period may cost nothing yet).
+            unpaid = sessions_in_state(queryset, SessionState.UNPAID, now)
+            return unpaid.filter(exit_allowed_until__lt=now)
         if self.value() in {state.value for state in SessionState}:
             return sessions_in_state(queryset, SessionState(self.value()), now)
         return queryset

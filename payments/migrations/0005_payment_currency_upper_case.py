@@ -7,8 +7,9 @@ from django.db.models.functions import Upper
 
 
 def upper_case_currencies(apps, schema_editor):
-    Payment = apps.get_model("payments", "Payment")
-    Payment.objects.exclude(currency=Upper("currency")).update(currency=Upper("currency"))
+    for model in ("Payment", "SandboxCheckout"):  # the sandbox reports its checkout's
+        rows = apps.get_model("payments", model).objects
+        rows.exclude(currency=Upper("currency")).update(currency=Upper("currency"))
 
 
 class Migration(migrations.Migration):
