@@ -54,7 +54,8 @@ class HealthCheckMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """A page whose database is unreachable is a 503 saying so, not a server error.
+    """A page whose database failed (unreachable, or a lock it could not get) is a 503
+    asking to try again, not a server error.
 
     After LocaleMiddleware: the page is in the reader's language. (The JSON API
     answers its own 503; gate calls never reach this far.) The page needs nothing

@@ -1,5 +1,8 @@
 """Provisioning from the shell: create_lot, create_gate, simulate_gate, seed_demo."""
 
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -10,6 +13,8 @@ from django.utils import timezone
 
 from lots.models import Lot
 from parking.models import Gate, GateEvent, ParkingSession, hash_token
+
+from .servers import BASE_DIR
 
 
 def run(*args) -> list[str]:
@@ -257,3 +262,21 @@ def test_the_openlot_gate_script_exits_0_when_the_gate_opens_and_1_when_not(
         "CLOSED  Please pay NT$30 at the kiosk  [402 payment_required]" in capsys.readouterr().out
     )
     assert gate_client.main([*base, "--direction", "exit", "--token", "olg_wrong"]) == 2
+
+
+@pytest.mark.parametrize(("value", "fails"), [("NT$", True), ("twd", False)])
+def test_a_default_currency_that_is_no_iso_code_stops_the_server_from_starting(value, fails):
+    # Caught at startup, not when the first lot is made (settings fail loudly).
+    env = {**os.environ, "DEFAULT_CURRENCY": value, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert (result.returncode != 0) == fails
+    assert (
+        "DEFAULT_CURRENCY must be an ISO 4217 code such as TWD, not 'NT$'." in result.stderr
+    ) == fails

@@ -197,6 +197,10 @@ PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=320)
 
 # An ISO 4217 code; new lots count in it (lots.models.validate_currency checks the code).
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="TWD").strip().upper()
+if not (len(DEFAULT_CURRENCY) == 3 and DEFAULT_CURRENCY.isascii() and DEFAULT_CURRENCY.isalpha()):
+    raise ImproperlyConfigured(
+        f"DEFAULT_CURRENCY must be an ISO 4217 code such as TWD, not {DEFAULT_CURRENCY!r}."
+    )
 # How long a paid vehicle may take to reach the exit gate.
 EXIT_GRACE_MINUTES = env.int("EXIT_GRACE_MINUTES", default=15)
 # On PostgreSQL, gate decisions run in one round trip through SQL functions

@@ -214,10 +214,18 @@
     });
     // Centre the lot first, so its popup has room above it (and clears the zoom
     // buttons); open it once the map stands still, or the two moves undo each other.
-    map.once("moveend", function () {
+    var open = function () {
       if (selection && selection.id === id) marker.openPopup();
-    });
+    };
+    var offset = map.latLngToContainerPoint(marker.getLatLng()).subtract(map.getSize().divideBy(2));
+    // Without animation, or with less than a pixel to move, Leaflet has finished
+    // (and said moveend) by the time panTo returns; else it glides, and says it after.
+    var still = !animate || (Math.abs(offset.x) < 1 && Math.abs(offset.y) < 1);
     map.panTo(marker.getLatLng(), { animate: animate });
+    // Listened for after panTo: the end of a glide it interrupted (a quick second pick)
+    // is not the end of this one.
+    if (still) open();
+    else map.once("moveend", open);
     readVacancy(selection);
   }
 
