@@ -6,6 +6,7 @@ import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.urls import reverse
 
+from admin_portal.logs import shown
 from lots.models import Lot
 from parking.models import Direction, ParkingSession
 from payments.models import Payment
@@ -224,7 +225,7 @@ def test_the_owner_corrects_a_misread_plate_normalised_as_at_the_gate(owner_clie
     assert (car.plate, car.plate_key, car.plate_as_read) == ("ABC1284", "A8C1284", "ABC-1234")
     entry = LogEntry.objects.get(object_id=str(car.pk), action_flag=CHANGE)
     assert entry.user == owner
-    assert entry.get_change_message() == "Corrected the plate from ABC1234 to ABC1284."
+    assert shown(entry) == "Corrected the plate from ABC1234 to ABC1284."
 
 
 def test_a_plate_correction_clashing_with_another_car_in_the_lot_is_refused(
@@ -300,7 +301,14 @@ def test_marking_a_car_paid_in_cash_records_a_payment_and_the_exit_gate_opens(
     vehicle_log = LogEntry.objects.get(object_id=str(car.pk), action_flag=CHANGE)
     payment_log = LogEntry.objects.get(object_id=str(payment.pk), action_flag=ADDITION)
     assert vehicle_log.user == payment_log.user == owner
-    assert "Recorded NT$30 paid in cash" in vehicle_log.change_message
+    assert (
+        shown(vehicle_log)
+        == shown(payment_log)
+        == (
+            "Recorded NT$30 paid in cash (receipt "
+            f"{payment.receipt_number}); exit allowed until 10:15."
+        )
+    )
 
     clock.advance(minutes=14)
     exit_response = gates.leave(exit_gate, "ABC-1234")
@@ -322,6 +330,22 @@ def test_marking_paid_in_cash_asks_first_with_what_each_car_owes_now(
     assert not Payment.objects.exists()
     car.refresh_from_db()
     assert car.exit_allowed_until is None
+
+
+def test_the_history_reads_in_the_readers_language_whoever_acted(owner_client, car, clock):
+    # The cashier works in Chinese, the owner reads in English (and the other way round).
+    owner_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-TW"
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)
+    owner_client.post(change_url(car), {"plate": "abc-1284"})
+    history = reverse("admin:parking_parkingsession_history", args=[car.pk])
+
+    english = owner_client.get(history, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = owner_client.get(history, HTTP_ACCEPT_LANGUAGE="zh-TW").content.decode()
+
+    assert "Recorded NT$30 paid in cash (receipt " in english
+    assert "Corrected the plate from ABC1234 to ABC1284." in english
+    assert "已登錄現金繳費 NT$30（收據 " in chinese
+    assert "已將車牌從 ABC1234 更正為 ABC1284。" in chinese
 
 
 def test_a_car_with_nothing_due_is_not_marked_paid(owner_client, gates, entry_gate, clock):
@@ -353,7 +377,7 @@ def test_marking_a_paid_car_unpaid_asks_first_then_the_exit_gate_asks_for_money(
     assert (response.status_code, response.json()["amount_due"]) == (402, 4500)
     entry = LogEntry.objects.filter(object_id=str(car.pk), action_flag=CHANGE).latest("pk")
     assert entry.user == owner
-    assert entry.change_message.startswith("Marked unpaid: took back the exit grant until 10:15")
+    assert shown(entry).startswith("Marked unpaid: took back the exit grant until 10:15")
     assert Payment.objects.get().status == "succeeded"  # the money taken stays on record
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from lots.models import Lot
 from parking.plates import InvalidPlate, normalise_plate
 
+from ..logs import shown
 from ..scoping import lots_for
 
 
@@ -24,6 +25,14 @@ class ScopedAdmin(admin.ModelAdmin):
         queryset = self.scope(request.user)
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        # Our messages are kept as message ids and values (admin_portal.logs): worded
+        # here in the reader's language, as Django words its own when shown.
+        for entry in getattr(response, "context_data", {}).get("action_list", []):
+            entry.change_message = shown(entry)
+        return response
 
     def get_object(self, request, object_id, from_field=None):
         # Django's admin redirects with "… doesn't exist" for a missing id; we answer

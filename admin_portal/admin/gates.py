@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from parking.models import Gate
 from parking.services import TokenChanged, issue_gate_token, revoke_gate_token
 
+from ..logs import log_message
 from ..scoping import gates_for
 from .base import ScopedAdmin, confirmed
 from .display import lot_time
@@ -100,7 +101,7 @@ class GateAdmin(ScopedAdmin):
         for gate in gates:
             with transaction.atomic():
                 revoke_gate_token(gate.pk, now=now)
-                self.log_change(request, gate, gettext("Revoked the token."))
+                self.log_change(request, gate, log_message(_("Revoked the token.")))
         self.message_user(
             request,
             ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", len(gates))
@@ -137,12 +138,8 @@ class GateAdmin(ScopedAdmin):
                     gate, token = issue_gate_token(
                         gate.pk, replacing=request.POST.get(_seen(gate.pk), "")
                     )
-                    self.log_change(
-                        request,
-                        gate,
-                        gettext("Issued a new token (starts with %(hint)s).")
-                        % {"hint": gate.token_hint},
-                    )
+                    message = _("Issued a new token (starts with %(hint)s).")
+                    self.log_change(request, gate, log_message(message, hint=gate.token_hint))
             except TokenChanged:
                 message = gettext(
                     "%(gate)s: its token changed after this confirmation was shown (it was "

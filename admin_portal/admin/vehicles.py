@@ -27,6 +27,7 @@ from payments.providers.base import CHECKOUT_LIFETIME
 from payments.services import PaymentRefused, payments_alongside, record_manual_payment
 
 from ..forms import PlateCorrectionForm
+from ..logs import log_message
 from ..scoping import vehicles_for
 from .base import ScopedAdmin, confirmed, plate_search
 from .display import image_url, lot_time, money
@@ -182,10 +183,11 @@ class ParkingSessionAdmin(ScopedAdmin):
 
     def construct_change_message(self, request, form, formsets, add=False):
         if "plate" in form.changed_data:
-            return gettext("Corrected the plate from %(old)s to %(new)s.") % {
-                "old": form.initial["plate"],
-                "new": form.cleaned_data["plate"],
-            }
+            return log_message(
+                _("Corrected the plate from %(old)s to %(new)s."),
+                old=form.initial["plate"],
+                new=form.cleaned_data["plate"],
+            )
         return super().construct_change_message(request, form, formsets, add)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -314,7 +316,8 @@ class ParkingSessionAdmin(ScopedAdmin):
 
             def log(payment, session=session):
                 # In the payment's own transaction: the record and its log go together.
-                message = self._cash_message(payment, session)
+                said, values = self._cash_message(payment, session)
+                message = log_message(said, **values)
                 self.log_change(request, session, message)
                 payment_admin.log_addition(request, payment, message)
 
@@ -327,8 +330,8 @@ class ParkingSessionAdmin(ScopedAdmin):
             except PaymentRefused as refused:
                 self.message_user(request, f"{session.plate}: {refused.message}", messages.WARNING)
                 continue
-            message = self._cash_message(payment, session)
-            self.message_user(request, f"{session.plate}: {message}", messages.SUCCESS)
+            said, values = self._cash_message(payment, session)
+            self.message_user(request, f"{session.plate}: {said % values}", messages.SUCCESS)
             self._warn_of_payments_alongside(request, payment)
         return None
 
@@ -341,10 +344,12 @@ class ParkingSessionAdmin(ScopedAdmin):
             }
         return str(describe_status(session, status))
 
-    def _cash_message(self, payment, session) -> str:
-        return gettext(
+    def _cash_message(self, payment, session) -> tuple:
+        """What was recorded: a lazy message and its values (shown, or kept in the log)."""
+        said = _(
             "Recorded %(amount)s paid in cash (receipt %(receipt)s); exit allowed until %(time)s."
-        ) % {
+        )
+        return said, {
             "amount": money(payment.amount, payment.currency),
             "receipt": payment.receipt_number,
             "time": lot_time(payment.paid_at + exit_window(), session.lot, "H:i"),
@@ -397,16 +402,18 @@ class ParkingSessionAdmin(ScopedAdmin):
             try:
                 with transaction.atomic():
                     revoked = revoke_exit_grant(session.pk, now=now)
-                    message = gettext(
+                    said = _(
                         "Marked unpaid: took back the exit grant until %(time)s; "
                         "%(amount)s due now."
-                    ) % {
+                    )
+                    values = {
                         "time": lot_time(session.exit_allowed_until, session.lot, "H:i"),
                         "amount": money(
                             session_status(revoked, now).amount_due, session.lot.currency
                         ),
                     }
-                    self.log_change(request, session, message)
+                    self.log_change(request, session, log_message(said, **values))
+                    message = said % values
             except VehicleRefused as refused:
                 self.message_user(request, refused.message, messages.WARNING)
             else:
