@@ -16,10 +16,18 @@ class PaymentStatus(models.TextChoices):
     FAILED = "failed", _("failed")
     CANCELED = "canceled", _("canceled")
     EXPIRED = "expired", _("expired")
+    # Cash recorded in the admin by mistake, taken back: no money was taken.
+    VOIDED = "voided", _("voided")
 
 
 FINAL_STATUSES = frozenset(
-    {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED, PaymentStatus.EXPIRED}
+    {
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.FAILED,
+        PaymentStatus.CANCELED,
+        PaymentStatus.EXPIRED,
+        PaymentStatus.VOIDED,
+    }
 )
 
 

@@ -79,7 +79,7 @@ class PaymentRefusalOut(ErrorOut):
 
 class PaymentOut(Schema):
     payment_id: UUID
-    status: Literal["pending", "succeeded", "failed", "canceled", "expired"]
+    status: Literal["pending", "succeeded", "failed", "canceled", "expired", "voided"]
     amount: int = Field(..., description=MONEY)
     currency: str
     amount_display: str

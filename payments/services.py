@@ -35,6 +35,7 @@ from parking.services import (
     exit_window,
     grant_exit,
     lock_parked_session,
+    revoke_exit_grant,
     session_status,
 )
 
@@ -679,6 +680,35 @@ def _record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payme
     )
     grant_exit(session.pk, payment.exit_allowed_until, now=now)
     return payment
+
+
+@transaction.atomic
+def take_back_exit_grant(
+    session_id: uuid.UUID, *, now: datetime
+) -> tuple[ParkingSession, Payment | None]:
+    """A paid vehicle owes again (parking.services.revoke_exit_grant); and if its grant
+    came from cash recorded in the admin, that record is voided: the money was not taken.
+
+    A payment made online stays succeeded: money was taken, and a refund is a separate
+    act. Raises VehicleRefused if the vehicle has no exit grant. Locks as every payment
+    change does: the session row, then the payment row.
+    """
+    session = lock_parked_session(session_id)
+    granted_until = session.exit_allowed_until if session is not None else None
+    session = revoke_exit_grant(session_id, now=now)
+    granting = (
+        Payment.objects.select_for_update()
+        .filter(session_id=session_id, status=PaymentStatus.SUCCEEDED)
+        .filter(exit_allowed_until=granted_until)
+        .order_by("-paid_at")
+        .first()
+    )
+    if granting is None or granting.provider != MANUAL_PROVIDER:
+        return session, None
+    granting.status = PaymentStatus.VOIDED
+    granting.failure_reason = source_text(_("Voided in the admin: recorded by mistake."))
+    granting.save(update_fields=["status", "failure_reason", "updated_at"])
+    return session, granting
 
 
 def close_pending_payments(session_id: uuid.UUID, *, reason, now: datetime) -> list[Payment]:

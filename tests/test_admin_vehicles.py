@@ -375,10 +375,32 @@ def test_marking_a_paid_car_unpaid_asks_first_then_the_exit_gate_asks_for_money(
     assert car.billing_from == car.entered_at  # as if the grant had never been made
     response = gates.leave(exit_gate, "ABC-1234")
     assert (response.status_code, response.json()["amount_due"]) == (402, 4500)
+    # The cash was recorded by mistake: its record is voided, not counted as taken.
+    payment = Payment.objects.get()
+    assert (payment.status, payment.failure_reason) == (
+        "voided",
+        "Voided in the admin: recorded by mistake.",
+    )
+    said = (
+        "Marked unpaid: took back the exit grant until 10:15 and voided the cash payment "
+        f"{payment.receipt_number}; NT$45 due now."
+    )
     entry = LogEntry.objects.filter(object_id=str(car.pk), action_flag=CHANGE).latest("pk")
-    assert entry.user == owner
-    assert shown(entry).startswith("Marked unpaid: took back the exit grant until 10:15")
-    assert Payment.objects.get().status == "succeeded"  # the money taken stays on record
+    assert (entry.user, shown(entry)) == (owner, said)
+    payment_entry = LogEntry.objects.get(object_id=str(payment.pk), action_flag=CHANGE)
+    assert shown(payment_entry) == said
+    assert "voided" in owner_client.get("/admin/payments/payment/").content.decode()
+
+
+def test_a_car_paid_online_marked_unpaid_keeps_its_payment(owner_client, client, car, clock):
+    payment = start_payment(client, car).json()
+    client.post(payment["redirect_url"], {"outcome": "succeed"})  # money really taken
+
+    act(owner_client, "mark_unpaid", car, confirm=True)
+
+    car.refresh_from_db()
+    assert car.exit_allowed_until is None
+    assert Payment.objects.get().status == "succeeded"  # a refund is a separate act
 
 
 def test_an_unpaid_car_cannot_be_marked_unpaid(owner_client, car):

@@ -19,12 +19,16 @@ from parking.services import (
     correct_plate,
     exit_window,
     remove_vehicle,
-    revoke_exit_grant,
     session_status,
 )
 from payments.models import Payment, PaymentStatus
 from payments.providers.base import CHECKOUT_LIFETIME
-from payments.services import PaymentRefused, payments_alongside, record_manual_payment
+from payments.services import (
+    PaymentRefused,
+    payments_alongside,
+    record_manual_payment,
+    take_back_exit_grant,
+)
 
 from ..forms import PlateCorrectionForm
 from ..logs import log_message
@@ -391,17 +395,19 @@ class ParkingSessionAdmin(ScopedAdmin):
                 action="mark_unpaid",
                 title=gettext("Mark vehicles unpaid?"),
                 question=gettext(
-                    "The exit gate will ask these vehicles to pay again. Their payments stay "
-                    "on record: refund any money taken separately."
+                    "The exit gate will ask these vehicles to pay again. Cash recorded here "
+                    "for the grant is voided (it was recorded by mistake); payments made "
+                    "online stay on record: refund any money taken separately."
                 ),
                 items=[confirm_item(s, describe_status(s, status_now(s))) for s in paid],
                 confirm=gettext("Yes, mark unpaid"),
             )
         now = timezone.now()
+        payment_admin = self.admin_site.get_model_admin(Payment)
         for session in paid:
             try:
                 with transaction.atomic():
-                    revoked = revoke_exit_grant(session.pk, now=now)
+                    revoked, voided = take_back_exit_grant(session.pk, now=now)
                     said = _(
                         "Marked unpaid: took back the exit grant until %(time)s; "
                         "%(amount)s due now."
@@ -412,6 +418,13 @@ class ParkingSessionAdmin(ScopedAdmin):
                             session_status(revoked, now).amount_due, session.lot.currency
                         ),
                     }
+                    if voided is not None:
+                        said = _(
+                            "Marked unpaid: took back the exit grant until %(time)s and "
+                            "voided the cash payment %(receipt)s; %(amount)s due now."
+                        )
+                        values["receipt"] = voided.receipt_number
+                        payment_admin.log_change(request, voided, log_message(said, **values))
                     self.log_change(request, session, log_message(said, **values))
                     message = said % values
             except VehicleRefused as refused:
