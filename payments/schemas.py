@@ -62,6 +62,8 @@ class PaymentIn(Schema):
     expected_amount: int | None = Field(
         None,
         ge=0,
+        le=2_147_483_647,
+        strict=True,  # an integer, not "2000", 2000.0 or true
         description="The amount the driver was shown (minor units). If the vehicle owes "
         "another amount now, nothing is charged: 409 `amount_changed` with `amount_due`.",
     )

@@ -637,9 +637,12 @@ def record_manual_payment(
     by,
     now: datetime,
     on_recorded: Callable[[Payment], None] | None = None,
+    expected_amount: int | None = None,
 ) -> Payment:
     """Money taken by hand (cash at the booth): a `manual` payment of the amount due, and exit.
 
+    `expected_amount` is what the staff were shown and took: if the vehicle owes
+    another amount now, nothing is recorded (PaymentRefused "amount_changed").
     The payment and the exit grant are one transaction; `on_recorded(payment)`
     runs inside it (the admin writes its log there). Once it is committed, the
     vehicle's pending online payments are closed (close_pending_payments), so
@@ -647,14 +650,16 @@ def record_manual_payment(
     never called under a lock.
     """
     with transaction.atomic():
-        payment = _record_manual_payment(session_id, by=by, now=now)
+        payment = _record_manual_payment(session_id, by=by, now=now, expected=expected_amount)
         if on_recorded is not None:
             on_recorded(payment)
     close_pending_payments(session_id, reason=_("Paid at the booth instead."), now=now)
     return payment
 
 
-def _record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payment:
+def _record_manual_payment(
+    session_id: uuid.UUID, *, by, now: datetime, expected: int | None
+) -> Payment:
     session = lock_parked_session(session_id)
     if session is None:
         raise PaymentRefused("session_not_found", _("This vehicle is no longer parked here."))
@@ -662,6 +667,8 @@ def _record_manual_payment(session_id: uuid.UUID, *, by, now: datetime) -> Payme
     if not status.amount_due:
         raise PaymentRefused("nothing_due", _("Nothing is due for this vehicle."))
     lot = session.lot
+    if expected is not None and expected != status.amount_due:
+        raise _amount_changed(status, lot)
     payment = Payment.objects.create(
         lot=lot,
         session=session,

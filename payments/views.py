@@ -5,6 +5,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
@@ -57,6 +58,9 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
     initial = services.retry_choices(session_id, request.GET.get("retry"))
     form = PaymentForm(request.POST or None, providers=providers, initial=initial)
     refusal = None
+    if request.method == "POST" and not form.is_valid() and "quoted_amount" in form.errors:
+        # The page's own field, unreadable: a page broken or tampered with.
+        refusal = _("This page is out of date. Please check the amount and pay again.")
     if request.method == "POST" and form.is_valid():
         try:
             started = services.start_payment(

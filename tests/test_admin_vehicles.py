@@ -1,5 +1,6 @@
 """The owners' list of parked vehicles: what they see, plate correction, payment by hand, delete."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -330,6 +331,32 @@ def test_marking_paid_in_cash_asks_first_with_what_each_car_owes_now(
     assert not Payment.objects.exists()
     car.refresh_from_db()
     assert car.exit_allowed_until is None
+
+
+def test_cash_is_recorded_at_the_amount_the_confirmation_showed_or_not_at_all(
+    owner_client, car, clock
+):
+    asked = act(owner_client, "mark_paid_in_cash", car).content.decode()
+    assert "ABC1234 · Riverside · NT$30 due now" in asked
+    shown = dict(
+        re.findall(r'<input type="hidden" name="(amount_shown_[^"]+)" value="(\d+)"', asked)
+    )
+    clock.advance(minutes=1)  # a third half hour starts while the cashier counts
+
+    answer = {"action": "mark_paid_in_cash", "_selected_action": [str(car.pk)], "post": "yes"}
+    response = owner_client.post(VEHICLES, answer | shown, follow=True)
+
+    # The NT$30 taken is not recorded as NT$45: nothing is, and the cashier is told.
+    assert not Payment.objects.exists()
+    assert messages_of(response) == [
+        "ABC1234: nothing was recorded. NT$45 is due now, not the amount shown: record it again."
+    ]
+    asked = act(owner_client, "mark_paid_in_cash", car).content.decode()
+    shown = dict(
+        re.findall(r'<input type="hidden" name="(amount_shown_[^"]+)" value="(\d+)"', asked)
+    )
+    owner_client.post(VEHICLES, answer | shown)
+    assert Payment.objects.get().amount == 4500
 
 
 def test_the_history_reads_in_the_readers_language_whoever_acted(owner_client, car, clock):

@@ -181,6 +181,19 @@ def test_an_old_page_pressed_later_leaves_the_checkout_being_paid_alone(client, 
     assert Payment.objects.get().status == "succeeded"
 
 
+@pytest.mark.parametrize("quoted", ["abc", "-1"])
+def test_a_pay_button_whose_amount_cannot_be_read_says_so(client, parked, quoted):
+    response = client.post(
+        vehicle_page(parked), {"provider": "sandbox", "invoice_kind": "", "quoted_amount": quoted}
+    )
+
+    assert response.status_code == 409
+    page = text(response)
+    assert "This page is out of date. Please check the amount and pay again." in page
+    assert "Pay NT$30" in page
+    assert not Payment.objects.exists()
+
+
 def test_the_e_invoice_choice_reaches_the_payment(client, parked):
     client.post(
         vehicle_page(parked),

@@ -79,6 +79,15 @@ def test_an_app_that_shows_the_amount_is_told_when_it_has_changed(client, parked
     assert start_payment(client, parked, expected_amount=4500).json()["amount"] == 4500
 
 
+@pytest.mark.parametrize("sent", ["3000", 3000.0, True, 1e3, -1, 10**23, "abc"])
+def test_an_expected_amount_that_is_no_whole_number_of_minor_units_is_refused(client, parked, sent):
+    response = start_payment(client, parked, expected_amount=sent)
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_request")
+    assert response.json()["errors"][0]["field"] == "expected_amount"
+    assert not Payment.objects.exists()
+
+
 def test_an_unknown_vehicle_is_not_found(client, db):
     response = client.post(
         "/api/payments",

@@ -65,6 +65,19 @@ def describe_status(session: ParkingSession, status: SessionStatus) -> str:
     return _("Unpaid")
 
 
+def _shown(session_pk) -> str:
+    """The confirmation form's field with the amount shown for a vehicle."""
+    return f"amount_shown_{session_pk}"
+
+
+def _amount_shown(request, session_pk) -> int | None:
+    """What the confirmation showed for the vehicle: -1 (never due) if unreadable."""
+    shown = request.POST.get(_shown(session_pk))
+    if shown is None:
+        return None  # asked without the confirmation page (another client)
+    return int(shown) if shown.isdigit() else -1
+
+
 @admin.register(ParkingSession)
 class ParkingSessionAdmin(ScopedAdmin):
     scope = staticmethod(vehicles_for)
@@ -313,6 +326,8 @@ class ParkingSessionAdmin(ScopedAdmin):
                 % {"minutes": settings.EXIT_GRACE_MINUTES},
                 items=[confirm_item(s, self._owed_now(s)) for s in sessions],
                 confirm=gettext("Yes, the cash was paid"),
+                # The amount each line shows: the one recorded, or nothing is.
+                hidden={_shown(s.pk): str(status_now(s).amount_due) for s in sessions},
             )
         now = timezone.now()
         payment_admin = self.admin_site.get_model_admin(Payment)
@@ -329,10 +344,23 @@ class ParkingSessionAdmin(ScopedAdmin):
                 # Not inside a transaction of ours: once the cash is recorded, the
                 # car's online checkout is closed at its platform, never under a lock.
                 payment = record_manual_payment(
-                    session.pk, by=request.user, now=now, on_recorded=log
+                    session.pk,
+                    by=request.user,
+                    now=now,
+                    on_recorded=log,
+                    expected_amount=_amount_shown(request, session.pk),
                 )
             except PaymentRefused as refused:
-                self.message_user(request, f"{session.plate}: {refused.message}", messages.WARNING)
+                message = f"{session.plate}: {refused.message}"
+                if refused.code == "amount_changed":
+                    message = gettext(
+                        "%(plate)s: nothing was recorded. %(amount)s is due now, not the "
+                        "amount shown: record it again."
+                    ) % {
+                        "plate": session.plate,
+                        "amount": money(refused.extra["amount_due"], refused.extra["currency"]),
+                    }
+                self.message_user(request, message, messages.WARNING)
                 continue
             said, values = self._cash_message(payment, session)
             self.message_user(request, f"{session.plate}: {said % values}", messages.SUCCESS)
