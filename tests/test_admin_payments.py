@@ -97,6 +97,7 @@ def test_the_csv_export_has_every_payment_the_list_shows(owner_client, payment, 
         receipt_number="",
         invoice_kind="",
         invoice_value="",
+        failure_reason="The sandbox declined the payment.",
     )
 
     response = owner_client.get(EXPORT)
@@ -115,6 +116,9 @@ def test_the_csv_export_has_every_payment_the_list_shows(owner_client, payment, 
     assert row["billed from"] == "2026-03-02T08:00:00+08:00"
     assert (row["receipt number"], row["e-invoice"]) == ("20260302-AAAAAAAAAA", "mobile_barcode")
     assert row["e-invoice carrier / code"] == "/ABC+123"
+    # Why a row is not money taken, last (columns before keep their places).
+    assert list(rows[0])[-1] == "reason"
+    assert (rows[0]["reason"], row["reason"]) == ("The sandbox declined the payment.", "")
 
     only_succeeded = exported(owner_client.get(EXPORT, {"status__exact": "succeeded"}))
     assert [row["plate"] for row in only_succeeded] == ["ABC1234"]

@@ -25,6 +25,9 @@ CSV_HEADER = (
     _("payment platform"), _("platform reference"), _("created"), _("paid at"),
     _("receipt number"), _("e-invoice"), _("e-invoice carrier / code"), _("recorded by"),
     _("billed from"), _("billed until"),
+    # Why a payment is not money taken: failed, canceled, expired, or voided (last, so
+    # the columns before keep their places for sheets made earlier).
+    _("reason"),
 )  # fmt: skip
 
 
@@ -162,4 +165,5 @@ class PaymentAdmin(PlateSearch, ReadOnlyScopedAdmin):
                 _cell(payment.recorded_by.get_username() if payment.recorded_by else ""),
                 _iso(payment.billing_from, lot),
                 _iso(payment.billing_until, lot),
+                _cell(translate_stored(payment.failure_reason)),
             ]
