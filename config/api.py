@@ -64,6 +64,10 @@ api.add_router("/sessions", sessions_router)
 api.add_router("/payments", payments_router)
 
 
+# The code of the one refusal the database itself causes (on_database_unavailable).
+DATABASE_UNAVAILABLE = "service_unavailable"
+
+
 def _is_gate_call(request) -> bool:
     match = getattr(request, "resolver_match", None)
     return bool(match and (match.url_name or "").startswith("gate_"))
@@ -76,7 +80,7 @@ def _language(request, status: int, code: str, language: str | None) -> str:
     # A gate refused before it was identified (a bad plate, a bad body, a decision that
     # lost every race): look its token up. Not when the database is what failed: that
     # would only wait on it again.
-    if _is_gate_call(request) and (400 <= status < 500 or status == 500 or code == "busy"):
+    if _is_gate_call(request) and code != DATABASE_UNAVAILABLE:
         return gate_language(request) or translation.get_language()
     return translation.get_language()
 
@@ -177,7 +181,7 @@ def on_database_unavailable(request, exc):
     return error_response(
         request,
         503,
-        "service_unavailable",
+        DATABASE_UNAVAILABLE,
         _("The parking system is temporarily unavailable. Please try again."),
     )
 

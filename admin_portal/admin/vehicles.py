@@ -436,17 +436,18 @@ class ParkingSessionAdmin(ScopedAdmin):
             try:
                 with transaction.atomic():
                     revoked, voided = take_back_exit_grant(session.pk, now=now)
-                    said = _(
-                        "Marked unpaid: took back the exit grant until %(time)s; "
-                        "%(amount)s due now."
-                    )
                     values = {
                         "time": lot_time(session.exit_allowed_until, session.lot, "H:i"),
                         "amount": money(
                             session_status(revoked, now).amount_due, session.lot.currency
                         ),
                     }
-                    if voided is not None:
+                    if voided is None:
+                        said = _(
+                            "Marked unpaid: took back the exit grant until %(time)s; "
+                            "%(amount)s due now."
+                        )
+                    else:
                         said = _(
                             "Marked unpaid: took back the exit grant until %(time)s and "
                             "voided the cash payment %(receipt)s; %(amount)s due now."
