@@ -1,12 +1,14 @@
 """Public lot API: nearby lots and live vacancy, for the map and for apps."""
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from config.errors import ApiError, ErrorOut
+from config.numbers import WRITTEN_AS_INTEGER, Decimal, Integer
 
 from .models import Lot
 from .nearby import NearbyLot, describe_search, search_nearby
@@ -24,13 +26,13 @@ class VacancyOut(Schema):
 
 
 class NearbyQuery(Schema):
-    lat: float = Field(..., ge=-90, le=90, allow_inf_nan=False, description="Latitude (WGS84)")
-    lng: float = Field(..., ge=-180, le=180, allow_inf_nan=False, description="Longitude (WGS84)")
-    radius_m: int | None = Field(
-        None, ge=1, description="Search radius in metres; at most (and by default) 3,000"
+    lat: Decimal = Field(..., ge=-90, le=90, allow_inf_nan=False, description="Latitude (WGS84)")
+    lng: Decimal = Field(..., ge=-180, le=180, allow_inf_nan=False, description="Longitude (WGS84)")
+    radius_m: Annotated[int, Field(ge=1), WRITTEN_AS_INTEGER] | None = Field(
+        None, description="Search radius in metres; at most (and by default) 3,000"
     )
-    limit: int | None = Field(
-        None, ge=1, description="Most lots answered; at most (and by default) 15"
+    limit: Annotated[int, Field(ge=1), WRITTEN_AS_INTEGER] | None = Field(
+        None, description="Most lots answered; at most (and by default) 15"
     )
 
 
@@ -95,7 +97,7 @@ def nearby(request: HttpRequest, query: Query[NearbyQuery]):
     summary="Live vacancy of a lot",
     response={200: VacancyOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
 )
-def vacancy(request: HttpRequest, lot_id: int):
+def vacancy(request: HttpRequest, lot_id: Integer):
     # The map re-reads this every few seconds per open popup: one indexed
     # lookup, no ordering, no model instance.
     try:

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 
 from config.errors import ApiError, ErrorOut
 from config.i18n import translate_stored
+from config.numbers import Integer
 from lots.models import Lot
 from lots.money import format_money
 from parking.plates import InvalidPlate, normalise_search
@@ -53,7 +54,7 @@ def _absolute(request: HttpRequest, url: str) -> str:
     summary="Parked vehicles with plates like the one typed",
     response={200: list[CandidateOut], 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
 )
-def search(request: HttpRequest, lot_id: int, query: Query[SearchQuery]):
+def search(request: HttpRequest, lot_id: Integer, query: Query[SearchQuery]):
     """At most 6 vehicles of the lot, best match first: the same plate up to OCR look-alikes
     (0/O/D/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B), one character off, or containing the typed text.
     Rate-limited per client (429 `rate_limited` with Retry-After)."""

@@ -97,6 +97,16 @@ def test_an_unknown_lot_is_not_found(client, db):
     assert (response.status_code, response.json()["code"]) == (404, "lot_not_found")
 
 
+def test_a_lot_id_written_as_a_python_literal_is_refused(client, gates, entry_gate, lot):
+    park(gates, entry_gate, "ABC1234")
+
+    # Python's int() reads "0_7" as 7: the search must not run in this lot.
+    response = client.get(f"/api/kiosk/0_{lot.pk}/search", {"plate": "ABC1234"})
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_request")
+    assert [error["field"] for error in response.json()["errors"]] == ["lot_id"]
+
+
 def test_searches_are_rate_limited_per_client(client, gates, entry_gate, lot, clock, settings):
     settings.KIOSK_SEARCH_RATE_LIMITS = ["5/60", "100/3600"]
     park(gates, entry_gate, "ABC-1234")

@@ -188,6 +188,12 @@ def test_with_no_lots_at_all_it_says_so(client, db):
         ({"lat": "25"}, "lng", "Field required"),
         ({"lat": "25", "lng": "121.5", "radius_m": "0"}, "radius_m", "greater than or equal to 1"),
         ({"lat": "25", "lng": "121.5", "limit": "-1"}, "limit", "greater than or equal to 1"),
+        # Python would read these as numbers: 25, 121.5, 1000 and 10.
+        ({"lat": "2_5", "lng": "121.5"}, "lat", "valid number"),
+        ({"lat": "25", "lng": "12_1.5"}, "lng", "valid number"),
+        ({"lat": "25", "lng": "121.5", "radius_m": "1_000"}, "radius_m", "valid integer"),
+        ({"lat": "25", "lng": "121.5", "limit": "1_0"}, "limit", "valid integer"),
+        ({"lat": "２５", "lng": "121.5"}, "lat", "valid number"),
     ],
 )
 def test_bad_or_out_of_range_coordinates_are_refused_with_a_message(
@@ -211,3 +217,5 @@ def test_the_openapi_document_describes_the_search(client, db):
     assert (parameters["lat"]["minimum"], parameters["lat"]["maximum"]) == (-90, 90)
     assert (parameters["lng"]["minimum"], parameters["lng"]["maximum"]) == (-180, 180)
     assert set(parameters) == {"lat", "lng", "radius_m", "limit"}
+    for name in ("radius_m", "limit"):
+        assert parameters[name]["anyOf"] == [{"minimum": 1, "type": "integer"}, {"type": "null"}]

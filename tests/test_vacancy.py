@@ -1,5 +1,7 @@
 """GET /api/lots/{id}/vacancy: live free spaces, for the map and signs."""
 
+import pytest
+
 from django.utils.dateparse import parse_datetime
 
 from lots.models import Lot
@@ -35,8 +37,11 @@ def test_an_inactive_lot_is_not_found(client, lot):
     assert client.get(f"/api/lots/{lot.pk}/vacancy").status_code == 404
 
 
-def test_a_lot_id_must_be_a_number(client, db):
-    response = client.get("/api/lots/abc/vacancy")
+@pytest.mark.parametrize("written", ["abc", "0_{pk}"])
+def test_a_lot_id_must_be_a_number(client, lot, written):
+    # Python's int() reads "0_7" as 7: it must not answer for this lot.
+    response = client.get(f"/api/lots/{written.format(pk=lot.pk)}/vacancy")
 
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_request"
+    assert response.json()["errors"][0]["field"] == "lot_id"
