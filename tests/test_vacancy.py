@@ -1,7 +1,6 @@
 """GET /api/lots/{id}/vacancy: live free spaces, for the map and signs."""
 
 import pytest
-
 from django.utils.dateparse import parse_datetime
 
 from lots.models import Lot
