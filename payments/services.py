@@ -162,9 +162,9 @@ def start_payment(
     the driver was shown (the kiosk's Pay button): if the vehicle owes another
     amount now (a unit started while the page was open), nothing is opened and
     PaymentRefused("amount_changed") says what is due. At most one payment per
-    vehicle is pending: asking again while it is pending returns it (the
-    e-invoice choice is updated). A pending payment is replaced when its quote
-    is stale (PAYMENT_QUOTE_MINUTES) or the driver picks another provider; it
+    vehicle is pending: asking again while it is pending returns it. A pending
+    payment is replaced when its quote is stale (PAYMENT_QUOTE_MINUTES), or the
+    driver picks another provider or another e-invoice choice; it
     is closed at its provider first, so it can no longer be paid, and if it
     turns out paid it is confirmed instead. The provider is called only after
     the payment row is committed, never under a lock; if it cannot open the
@@ -196,12 +196,19 @@ def start_payment(
     return StartedPayment(payment, created)
 
 
-def _replace_reason(pending: Payment, provider_id: str, status: SessionStatus, now: datetime):
+def _replace_reason(
+    pending: Payment, provider_id: str, invoice: Invoice, status: SessionStatus, now: datetime
+):
     """Why a pending payment must not be offered again, or None if it may."""
     if not status.amount_due:
         return _("Nothing is due any more.")  # e.g. paid in cash at the booth meanwhile
     if pending.provider != provider_id:
         return _("Replaced by a payment with another platform.")
+    # The e-invoice choice is never changed on an open checkout: whoever knows the
+    # plate could otherwise put their own carrier on the driver's invoice. Another
+    # choice is a new checkout; its invoice goes to whoever pays it.
+    if (pending.invoice_kind, pending.invoice_value) != (invoice.kind, invoice.value):
+        return _("Replaced by a payment with another e-invoice choice.")
     # A quote for another period (one paid since, in cash say, whose exit
     # window has run out) must never be paid again.
     if quote_is_stale(pending, now) or pending.billing_from != status.billing_from:
@@ -253,11 +260,8 @@ def _pending_or_new_payment(
         )
         shown = expected_amount in (None, status.amount_due)  # the driver saw what is due
         if pending is not None:
-            reason = _replace_reason(pending, provider.id, status, now)
+            reason = _replace_reason(pending, provider.id, invoice, status, now)
             if reason is None and expected_amount in (None, pending.amount):
-                if (pending.invoice_kind, pending.invoice_value) != (invoice.kind, invoice.value):
-                    pending.invoice_kind, pending.invoice_value = invoice.kind, invoice.value
-                    pending.save(update_fields=["invoice_kind", "invoice_value", "updated_at"])
                 return pending, False  # the open checkout holds its quote
             if not shown and status.amount_due:
                 # An out-of-date page (an old tab, another device) changes nothing: the

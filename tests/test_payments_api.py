@@ -145,18 +145,37 @@ def test_an_invalid_e_invoice_is_refused_and_nothing_is_charged(client, parked, 
     assert not SandboxCheckout.objects.exists()
 
 
-def test_the_e_invoice_choice_is_kept_and_may_change_while_pending(client, parked):
-    start_payment(client, parked, invoice={"kind": "mobile_barcode", "value": "/abc+123"})
-    assert Payment.objects.values_list("invoice_kind", "invoice_value").get() == (
+def test_another_e_invoice_choice_is_a_new_checkout_the_open_one_is_never_changed(
+    client, parked
+):
+    # Whoever can read the plate can ask to pay for the car: they must not put their
+    # own carrier (and the invoice's prize) on the checkout the driver is paying.
+    first = start_payment(client, parked, invoice={"kind": "mobile_barcode", "value": "/abc+123"})
+    assert first.status_code == 201
+
+    again = start_payment(client, parked, invoice={"kind": "mobile_barcode", "value": "/ABC+123"})
+    assert (again.status_code, again.json()["payment_id"]) == (200, first.json()["payment_id"])
+
+    other = start_payment(client, parked, invoice={"kind": "company", "value": "22099131"})
+
+    assert other.status_code == 201
+    driver = Payment.objects.get(pk=first.json()["payment_id"])
+    assert (driver.status, driver.invoice_kind, driver.invoice_value) == (
+        "expired",
         "mobile_barcode",
         "/ABC+123",
     )
-
-    start_payment(client, parked, invoice={"kind": "company", "value": "22099131"})
-
-    assert Payment.objects.values_list("invoice_kind", "invoice_value").get() == (
+    assert driver.failure_reason == "Replaced by a payment with another e-invoice choice."
+    assert SandboxCheckout.objects.get(payment_id=driver.pk).status == "canceled"
+    assert Payment.objects.values_list("invoice_kind", "invoice_value").get(status="pending") == (
         "company",
         "22099131",
+    )
+    # No invoice at all is another choice too: it does not wipe the open one's.
+    start_payment(client, parked)
+    assert Payment.objects.values_list("invoice_kind", "invoice_value").get(status="pending") == (
+        "",
+        "",
     )
 
 
