@@ -16,4 +16,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
+
         post_migrate.connect(create_cache_tables, sender=self)

@@ -36,7 +36,7 @@ def test_json_answers_are_not_sniffable_and_carry_no_page_policy(client, db):
     assert "Content-Security-Policy" not in response
 
 
-def test_check_deploy_is_clean_with_production_settings():
+def check_deploy(**environ) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -45,7 +45,9 @@ def test_check_deploy_is_clean_with_production_settings():
         "DATABASE_URL": "",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests, never in production
-    result = subprocess.run(
+    env.pop("PAYMENTS_SANDBOX", None)  # production's default unless a test sets it
+    env.update(environ)
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
@@ -53,8 +55,22 @@ def test_check_deploy_is_clean_with_production_settings():
         text=True,
         check=False,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = check_deploy()
+
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_the_sandbox_platform_is_on_in_production():
+    # Its Pay button lets a car out with no money taken.
+    result = check_deploy(PAYMENTS_SANDBOX="true")
+
+    assert result.returncode != 0
+    assert "payments.W001" in result.stderr
+    assert "leave without paying" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
