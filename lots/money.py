@@ -21,6 +21,11 @@ CURRENCIES = frozenset(
     """.split()  # noqa: SIM905 (a table of codes reads better than quoted strings)
 )
 
+# The most an amount may be, in minor units: what the amount columns hold (bigint).
+# A week in a lot that counts in Iranian rials (minor unit 1/100) passes the 2^31 of
+# a plain integer column; nothing a stay can cost comes near this.
+MAX_AMOUNT = 2**63 - 1
+
 # ISO 4217 minor-unit exponents that differ from the usual 2.
 _EXPONENTS = {
     "BHD": 3, "BIF": 0, "CLF": 4, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3,

@@ -45,7 +45,7 @@ LEAVE = (
 RECORD_EXIT = (
     "SELECT * FROM openlot_gate_exit(%s::bigint, %s::bigint, %s::text, %s::uuid,"
     " %s::timestamptz, %s::timestamptz, %s::text, %s::text, %s::uuid, %s::integer,"
-    " %s::integer, %s::text, %s::timestamptz, %s::boolean)"
+    " %s::bigint, %s::text, %s::timestamptz, %s::boolean)"
 )
 # Raised by the functions when another call with the same read_id answered while this
 # one was deciding: everything this call did is undone; asking again replays that answer.

@@ -181,7 +181,7 @@ class GateEvent(models.Model):
     session_id = models.UUIDField(_("session"), null=True, blank=True)
     read_id = models.UUIDField(_("read id"), null=True, blank=True)
     available = models.IntegerField(_("available after"), null=True)
-    amount_due = models.PositiveIntegerField(_("amount due"), null=True)
+    amount_due = models.PositiveBigIntegerField(_("amount due"), null=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     created_at = models.DateTimeField(_("time"), db_index=True)
 

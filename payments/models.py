@@ -71,7 +71,7 @@ class Payment(models.Model):
     plate = models.CharField(_("plate"), max_length=10)
     billing_from = models.DateTimeField(_("billed from"))
     billing_until = models.DateTimeField(_("billed until"))
-    amount = models.PositiveIntegerField(_("amount"), help_text=_("In the currency's minor unit."))
+    amount = models.PositiveBigIntegerField(_("amount"), help_text=_("In the currency's minor unit."))
     currency = models.CharField(_("currency"), max_length=3)
     provider = models.CharField(_("payment platform"), max_length=30, choices=Platform.choices)
     # The provider's own id (a Stripe Checkout Session id...), unique per provider.
@@ -205,7 +205,7 @@ class SandboxCheckout(models.Model):
 
     reference = models.CharField(_("reference"), max_length=40, primary_key=True)
     payment_id = models.UUIDField(_("merchant payment id"), unique=True)
-    amount = models.PositiveIntegerField(_("amount"))
+    amount = models.PositiveBigIntegerField(_("amount"))
     currency = models.CharField(_("currency"), max_length=3)
     description = models.CharField(_("description"), max_length=200)
     return_url = models.TextField(_("return URL"))

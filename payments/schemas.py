@@ -5,6 +5,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from config.errors import ErrorOut
+from lots.money import MAX_AMOUNT
 
 MONEY = "Minor units of `currency` (NT$20 = 2000)."
 
@@ -62,7 +63,7 @@ class PaymentIn(Schema):
     expected_amount: int | None = Field(
         None,
         ge=0,
-        le=2_147_483_647,
+        le=MAX_AMOUNT,
         strict=True,  # an integer, not "2000", 2000.0 or true
         description="The amount the driver was shown (minor units). If the vehicle owes "
         "another amount now, nothing is charged: 409 `amount_changed` with `amount_due`.",

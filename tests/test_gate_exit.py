@@ -8,6 +8,8 @@ from lots.models import Lot
 from parking.models import GateEvent, ParkingSession
 from parking.services import grant_exit
 
+from .conftest import make_gate, make_lot, start_payment
+
 pytestmark = pytest.mark.usefixtures("gate_path")
 
 
@@ -144,3 +146,29 @@ def test_a_paid_car_leaves_and_its_payment_stays_on_record(gates, entry_gate, ex
     payment.refresh_from_db()
     assert payment.session_id is None
     assert (payment.plate, payment.amount, payment.status) == ("ABC1234", 3000, "succeeded")
+
+
+def test_an_amount_beyond_a_plain_integer_is_asked_for_and_can_be_paid(
+    gates, client, owner, clock, settings
+):
+    # Rials count in hundredths: 100,000 IRR an hour is 10,000,000 minor units, and ten
+    # days without a cap come to 2.4 billion, past a 32-bit column's 2,147,483,647.
+    settings.PAYMENTS_SANDBOX = True
+    lot = make_lot(owner, currency="IRR", free_minutes=0, unit_minutes=60, unit_price=10_000_000)
+    entry, exit_ = make_gate(lot, "entry"), make_gate(lot, "exit")
+    gates.enter(entry, "ABC-1234")
+    clock.advance(days=10)
+
+    response = gates.leave(exit_, "ABC-1234")
+
+    assert response.status_code == 402
+    assert response.json()["amount_due"] == 2_400_000_000
+    assert GateEvent.objects.get(direction="exit").amount_due == 2_400_000_000
+    paying = start_payment(client, ParkingSession.objects.get(), expected_amount=2_400_000_000)
+    assert paying.status_code == 201, paying.content
+    assert paying.json()["amount"] == 2_400_000_000
+    # The gate asked again later is answered the same (a retry replays the event).
+    again = gates.leave(exit_, "ABC-1234", read_id="8a7a2c4e-4a53-4c1e-9a51-0c8f3f2d7e11")
+    assert again.json()["amount_due"] == 2_400_000_000
+    replayed = gates.leave(exit_, "abc 1234", read_id="8a7a2c4e-4a53-4c1e-9a51-0c8f3f2d7e11")
+    assert (replayed.status_code, replayed.json()["amount_due"]) == (402, 2_400_000_000)

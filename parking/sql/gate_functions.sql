@@ -195,7 +195,7 @@ CREATE OR REPLACE FUNCTION openlot_gate_leave(
     free_minutes integer, first_period_minutes integer, first_period_price integer,
     unit_minutes integer, unit_price integer, daily_cap integer,
     session_id uuid, plate text, entered_at timestamptz, billing_from timestamptz,
-    exit_allowed_until timestamptz, available integer, amount_due integer, replayed boolean,
+    exit_allowed_until timestamptz, available integer, amount_due bigint, replayed boolean,
     gate_language text
 ) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -339,12 +339,12 @@ CREATE OR REPLACE FUNCTION openlot_gate_exit(
     p_plate_as_read text,
     p_read_id uuid,
     p_available integer,
-    p_amount_due integer,
+    p_amount_due bigint,
     p_currency text,
     p_now timestamptz,
     p_mark_seen boolean
 ) RETURNS TABLE (outcome text, session_id uuid, plate text, available integer,
-                 amount_due integer, replayed boolean)
+                 amount_due bigint, replayed boolean)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
