@@ -71,7 +71,9 @@ class Payment(models.Model):
     plate = models.CharField(_("plate"), max_length=10)
     billing_from = models.DateTimeField(_("billed from"))
     billing_until = models.DateTimeField(_("billed until"))
-    amount = models.PositiveBigIntegerField(_("amount"), help_text=_("In the currency's minor unit."))
+    amount = models.PositiveBigIntegerField(
+        _("amount"), help_text=_("In the currency's minor unit.")
+    )
     currency = models.CharField(_("currency"), max_length=3)
     provider = models.CharField(_("payment platform"), max_length=30, choices=Platform.choices)
     # The provider's own id (a Stripe Checkout Session id...), unique per provider.
