@@ -145,9 +145,7 @@ def test_an_invalid_e_invoice_is_refused_and_nothing_is_charged(client, parked, 
     assert not SandboxCheckout.objects.exists()
 
 
-def test_another_e_invoice_choice_is_a_new_checkout_the_open_one_is_never_changed(
-    client, parked
-):
+def test_another_e_invoice_choice_is_a_new_checkout_the_open_one_is_never_changed(client, parked):
     # Whoever can read the plate can ask to pay for the car: they must not put their
     # own carrier (and the invoice's prize) on the checkout the driver is paying.
     first = start_payment(client, parked, invoice={"kind": "mobile_barcode", "value": "/abc+123"})
