@@ -111,6 +111,11 @@ class Lot(models.Model):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
+# The longest stretch a sign's minutes may name: a month. Longer is a typing slip
+# (99999999999 free minutes once made every fee computation of the lot fail).
+MAX_TARIFF_MINUTES = 31 * 24 * 60
+
+
 class Tariff(models.Model):
     """The rules printed on a lot's sign. Prices are in the lot's currency, minor units.
 
@@ -125,18 +130,20 @@ class Tariff(models.Model):
     free_minutes = models.PositiveIntegerField(
         _("free minutes"),
         default=0,
+        validators=[MaxValueValidator(MAX_TARIFF_MINUTES)],
         help_text=_("A stay of at most this many minutes is free."),
     )
     first_period_minutes = models.PositiveIntegerField(
         _("first period (minutes)"),
         default=0,
+        validators=[MaxValueValidator(MAX_TARIFF_MINUTES)],
         help_text=_("Length of a first period with its own price; 0 for none."),
     )
     first_period_price = models.PositiveIntegerField(_("first period price"), default=0)
     unit_minutes = models.PositiveIntegerField(
         _("billing unit (minutes)"),
         default=60,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TARIFF_MINUTES)],
         help_text=_("Time after the first period is billed in these units, rounded up."),
     )
     unit_price = models.PositiveIntegerField(_("price per unit"), default=0)

@@ -266,6 +266,26 @@ def test_a_first_period_price_without_its_length_is_explained(owner_client, lot)
     assert lot.tariff.first_period_price == 0
 
 
+@pytest.mark.parametrize("field", ["free_minutes", "first_period_minutes", "unit_minutes"])
+def test_minutes_past_a_month_are_refused_on_the_form(
+    owner_client, lot, gates, entry_gate, exit_gate, clock, field
+):
+    # 99999999999 free minutes once made every fee of the lot fail: the exit gate,
+    # the kiosk and this car list answered 500.
+    gates.enter(entry_gate, "ABC-1234")
+
+    response = owner_client.post(
+        change_url(lot), lot_form(lot, **{f"tariff-0-{field}": "99999999999"})
+    )
+
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 44640." in response.content.decode()
+    lot.tariff.refresh_from_db()
+    assert getattr(lot.tariff, field) == {"free_minutes": 10, "unit_minutes": 30}.get(field, 0)
+    assert owner_client.get("/admin/parking/parkingsession/").status_code == 200
+    assert gates.leave(exit_gate, "ABC-1234").status_code == 200
+
+
 def test_a_superuser_types_the_currency_in_any_case_and_only_an_iso_code(client, superuser, lot):
     superuser_client = login(client, superuser)
 
