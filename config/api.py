@@ -17,8 +17,8 @@ from parking.api import bearer_token, gate_language
 from parking.api import router as gates_router
 from payments.api import kiosk_router, payments_router, sessions_router
 
-from .errors import ApiError, field_error
-from .http import sends_json
+from .errors import ApiError, field_error, fields_sent_twice
+from .http import RepeatedKeys, loads_keys_once, sends_json
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class JsonBodyParser(Parser):
     def parse_body(self, request):
         if not sends_json(request):
             raise _NotJson(request.content_type)
-        return super().parse_body(request)
+        return loads_keys_once(request.body)
 
 
 class TextJSONRenderer(JSONRenderer):
@@ -160,6 +160,8 @@ def on_http_error(request, exc: HttpError):
             return error_response(
                 request, 415, "unsupported_media_type", _("Send the body as application/json.")
             )
+        if isinstance(exc.__cause__, RepeatedKeys):
+            return on_api_error(request, fields_sent_twice(exc.__cause__.keys))
         return error_response(request, 400, "malformed_json", _("The body is not valid JSON."))
     return error_response(request, exc.status_code, "bad_request", str(exc))
 

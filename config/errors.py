@@ -99,3 +99,13 @@ def field_error(field: str, error: dict) -> dict:
 def _plain(value):
     """90, not 90.0 (a limit on a float field), as pydantic's own message writes it."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def fields_sent_twice(names) -> ApiError:
+    """A field given twice (two plates: which car is at the gate?) is refused, not guessed."""
+    return ApiError(
+        422,
+        "invalid_request",
+        _("The request has invalid or missing fields."),
+        errors=[{"field": name, "message": _("Send this field once.")} for name in names],
+    )

@@ -1,6 +1,7 @@
 """Who is asking and how: the client's IP address (also behind a reverse proxy), the body's type."""
 
 import ipaddress
+import json
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
@@ -122,3 +123,30 @@ class JsonApiErrorsMiddleware:
         response["Content-Language"] = language
         response["Content-Length"] = str(len(response.content))
         return response
+
+
+class RepeatedKeys(ValueError):
+    def __init__(self, keys: list[str]):
+        super().__init__(f"keys given twice: {keys}")
+        self.keys = keys
+
+
+def loads_keys_once(body: bytes | str):
+    """json.loads, but an object that gives a key twice raises RepeatedKeys naming it.
+
+    Python's json keeps the last of them; which one the client meant is a guess.
+    """
+    repeated = []
+
+    def keys_once(pairs):
+        obj = {}
+        for key, value in pairs:
+            if key in obj and key not in repeated:
+                repeated.append(key)
+            obj[key] = value
+        return obj
+
+    data = json.loads(body, object_pairs_hook=keys_once)
+    if repeated:
+        raise RepeatedKeys(repeated)
+    return data

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router
 from ninja.security import HttpBearer
 
-from config.errors import ApiError, GateErrorOut, field_error
-from config.http import sends_json
+from config.errors import ApiError, GateErrorOut, field_error, fields_sent_twice
+from config.http import RepeatedKeys, loads_keys_once, sends_json
 from config.i18n import interpolate
 from lots.money import format_money
 
@@ -145,12 +145,7 @@ def _form_payload(request: HttpRequest, schema):
         if len(fields.getlist(name) + files.getlist(name)) > 1
     )
     if repeated:
-        raise ApiError(
-            422,
-            "invalid_request",
-            _("The request has invalid or missing fields."),
-            errors=[{"field": name, "message": _("Send this field once.")} for name in repeated],
-        )
+        raise fields_sent_twice(repeated)
     # Each field means what it means in JSON (an empty read_id is no UUID: 422).
     return _validated(schema, fields.dict()), files.get("photo")
 
@@ -159,7 +154,9 @@ def _json_payload(request: HttpRequest, schema):
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.GATE_JSON_MAX_BYTES:
         raise ApiError(413, "body_too_large", _("The request body is too large."))
     try:
-        data = json.loads(request.body)
+        data = loads_keys_once(request.body)
+    except RepeatedKeys as exc:
+        raise fields_sent_twice(exc.keys) from exc
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested past the limit
         raise ApiError(400, "malformed_json", _("The body is not valid JSON.")) from exc
     if not isinstance(data, dict):

@@ -86,6 +86,26 @@ def test_it_says_which_field_is_wrong(post, lot):
     ]
 
 
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        # Which car is at the gate? Python's json would take the last; not for us to guess.
+        (b'{"plate": "DUP-0001", "plate": "DUP-0002"}', ["plate"]),
+        (b'{"plate": "ABC-1234", "read_id": null, "camera": 1, "camera": 2}', ["camera"]),
+    ],
+)
+def test_a_key_given_twice_is_refused_as_in_a_form(post, lot, body, fields):
+    response = post(body)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+    assert response.json()["open"] is False
+    assert response.json()["errors"] == [
+        {"field": field, "message": "Send this field once."} for field in fields
+    ]
+    assert_nothing_changed(lot)
+
+
 def test_a_field_too_long_for_its_schema_says_how_long_it_may_be(post, lot):
     response = post({"plate": "A" * 65})
 

@@ -183,6 +183,21 @@ def test_a_malformed_body_is_refused(client, db):
     assert (response.status_code, response.json()["code"]) == (400, "malformed_json")
 
 
+def test_a_key_given_twice_is_refused_not_guessed(client, parked, gates, entry_gate):
+    gates.enter(entry_gate, "XYZ-9999")
+    other = ParkingSession.objects.exclude(pk=parked.pk).get()
+    body = f'{{"session_id": "{parked.pk}", "provider": "sandbox", "session_id": "{other.pk}"}}'
+
+    response = client.post("/api/payments", data=body, content_type="application/json")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+    assert response.json()["errors"] == [
+        {"field": "session_id", "message": "Send this field once."}
+    ]
+    assert not Payment.objects.exists()
+
+
 def test_a_wrong_field_is_named_as_the_client_sent_it(client, parked):
     response = client.post(
         "/api/payments",
