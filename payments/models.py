@@ -89,6 +89,10 @@ class Payment(models.Model):
     # When the driver paid, by the platform's clock when it says, never after the
     # checkout's end of life (payments.services.when_paid); for cash, when recorded.
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # When OpenLot learnt it was paid (a webhook, a status fetch; cash: when recorded).
+    # Later than exit_allowed_until: the driver never had the window (the return page
+    # says the platform was late, not the driver). Empty before 1 December 2026.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     # The exit window this payment granted (paid_at + EXIT_GRACE_MINUTES), as shown on the receipt.
     exit_allowed_until = models.DateTimeField(_("exit allowed until"), null=True, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=32, blank=True)

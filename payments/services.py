@@ -512,6 +512,7 @@ def _confirm_locked(
         logger.warning("vehicle %s paid twice, payment %s", payment.session_id, payment.pk)
     payment.status = PaymentStatus.SUCCEEDED
     payment.paid_at = paid_at
+    payment.confirmed_at = now
     payment.exit_allowed_until = paid_at + exit_window()
     payment.receipt_number = new_receipt_number(paid_at, payment.lot)
     payment.failure_reason = ""
@@ -685,6 +686,7 @@ def _record_manual_payment(
         status=PaymentStatus.SUCCEEDED,
         created_at=now,
         paid_at=now,
+        confirmed_at=now,
         exit_allowed_until=now + exit_window(),
         receipt_number=new_receipt_number(now, lot),
         recorded_by=by,

@@ -107,14 +107,18 @@ def kiosk_payment(request: HttpRequest, payment_id: UUID):
         found = services.quote(payment.session_id, now=now)
         if found is not None and found.status.state != SessionState.UNPAID:
             can_retry, settled = False, found.status
-    # Paid, but heard of after its exit window: the time since is owed again.
+    # Paid, and its exit window is over: the car has left, or stayed on (the time since
+    # is owed again), or the platform confirmed the payment only after the window.
     window_over = payment.status == PaymentStatus.SUCCEEDED and payment.exit_allowed_until < now
+    confirmed = payment.confirmed_at
     context = {
         "payment": payment,
         "lot": payment.lot,
         "can_retry": can_retry,
         "settled": settled,
         "window_over": window_over,
+        "still_parked": payment.session_id is not None,
+        "confirmed_late": confirmed is not None and confirmed > payment.exit_allowed_until,
     }
     return render(request, "payments/kiosk/result.html", context)
 

@@ -54,6 +54,7 @@ def test_a_sandbox_payment_seen_hours_later_does_not_open_the_exit(
     assert paid.paid_at == payment.created_at + timedelta(minutes=35)
     assert paid.exit_allowed_until == payment.created_at + timedelta(minutes=50)
     assert "Exit window ended at 10:50" in page
+    assert "The payment platform confirmed your payment after the time to leave" in page
     assert "Pay the rest" in page
     response = gates.leave(exit_gate, "ABC-1234")
     assert (response.status_code, response.json()["code"]) == (402, "payment_required")
@@ -91,6 +92,42 @@ def test_the_sandbox_window_starts_when_pay_was_pressed(client, parked, gates, e
     assert "Exit allowed until 10:20" in page
     clock.advance(minutes=8)  # 10:20
     assert gates.leave(exit_gate, "ABC-1234").status_code == 200
+
+
+def test_a_driver_who_paid_in_time_and_stayed_on_is_not_told_the_platform_was_late(
+    client, parked, gates, exit_gate, clock
+):
+    payment = sandbox_payment(client, parked)
+    SandboxCheckout.objects.update(status="paid", completed_at=clock.now())
+    client.get(f"/kiosk/payments/{payment.pk}/")  # confirmed at once: exit until 10:15
+    clock.advance(minutes=40)
+
+    page = client.get(f"/kiosk/payments/{payment.pk}/").content.decode()
+
+    assert "Exit window ended at 10:15" in page
+    assert "The car stayed past the time to leave." in page
+    assert "payment platform confirmed" not in page
+    assert "Pay the rest" in page
+    assert gates.leave(exit_gate, "ABC-1234").status_code == 402
+
+
+def test_the_receipt_of_a_car_that_has_left_says_nothing_of_exit_windows(
+    client, parked, gates, exit_gate, clock
+):
+    payment = sandbox_payment(client, parked)
+    SandboxCheckout.objects.update(status="paid", completed_at=clock.now())
+    client.get(f"/kiosk/payments/{payment.pk}/")
+    clock.advance(minutes=5)
+    assert gates.leave(exit_gate, "ABC-1234").status_code == 200
+    clock.advance(minutes=30)
+
+    page = client.get(f"/kiosk/payments/{payment.pk}/").content.decode()
+
+    assert "Paid, thank you" in page
+    assert "This vehicle is no longer parked here." in page
+    assert "Exit window ended" not in page
+    assert "charged again" not in page
+    assert "Pay the rest" not in page
 
 
 def test_a_stripe_webhook_retried_hours_later_does_not_open_the_exit(
