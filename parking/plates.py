@@ -36,15 +36,20 @@ def _is_plate_character(char: str) -> bool:
     return unicodedata.category(char) in {"Lu", "Ll", "Lt", "Lo", "Nd"}
 
 
-def normalise_plate(text: str) -> str:
-    """The canonical plate for `text`, or InvalidPlate."""
-    if not isinstance(text, str):
-        raise InvalidPlate(_("The plate must be text."))
-    plate = "".join(
+def _folded(text: str) -> str:
+    """`text` in NFKC upper case, without separators: a plate if it is one."""
+    return "".join(
         char
         for char in unicodedata.normalize("NFKC", text).upper()
         if char not in _SEPARATORS and unicodedata.category(char) != "Pd"
     )
+
+
+def normalise_plate(text: str) -> str:
+    """The canonical plate for `text`, or InvalidPlate."""
+    if not isinstance(text, str):
+        raise InvalidPlate(_("The plate must be text."))
+    plate = _folded(text)
     if not plate:
         raise InvalidPlate(_("The plate is empty."))
     if not all(_is_plate_character(char) for char in plate):
@@ -71,15 +76,15 @@ SEARCH_MIN_LENGTH = 3
 
 def normalise_search(text: str) -> str:
     """What a driver typed at the kiosk as plate text (InvalidPlate if it cannot be one)."""
-    typed = normalise_plate(text)
-    if len(typed) < SEARCH_MIN_LENGTH:
+    # Too short says so first: "a" is not told that a plate has 2 to 10 characters.
+    if isinstance(text, str) and len(_folded(text)) < SEARCH_MIN_LENGTH:
         raise InvalidPlate(
             interpolate(
                 _("Type at least %(min)s letters or digits of the plate."),
                 {"min": SEARCH_MIN_LENGTH},
             )
         )
-    return typed
+    return normalise_plate(text)
 
 
 def near_key_patterns(key: str) -> tuple[list[str], list[str]]:

@@ -541,6 +541,14 @@ def test_the_bulk_delete_asks_first_then_frees_each_space(
     }
 
 
+def test_the_bulk_delete_of_one_car_speaks_of_one(owner_client, gates, entry_gate, lot):
+    free = park(gates, entry_gate, "NEW-0001")
+
+    done = act(owner_client, "delete_paid_vehicles", free, confirm=True)
+
+    assert "Deleted NEW0001; its space is free again." in messages_of(done)
+
+
 def test_djangos_own_delete_action_is_not_offered(owner_client, car):
     response = owner_client.get(VEHICLES)
 

@@ -49,10 +49,13 @@ def test_no_match_says_so_and_offers_the_field_again(client, parked, lot):
     assert "ABC1234" not in page
 
 
-def test_too_short_a_plate_is_explained(client, parked, lot):
-    response = client.post(kiosk(lot), {"plate": "AB"})
+@pytest.mark.parametrize("typed", ["AB", "a", "a-"])
+def test_too_short_a_plate_is_explained(client, parked, lot, typed):
+    # One character is too short for a search, not "a plate has 2 to 10 characters".
+    response = client.post(kiosk(lot), {"plate": typed})
 
     assert "Type at least 3 letters or digits of the plate." in text(response)
+    assert "2 to 10" not in text(response)
     assert "ABC1234" not in text(response)
 
 

@@ -7,7 +7,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from parking.models import ParkingSession
@@ -299,7 +299,11 @@ class ParkingSessionAdmin(ScopedAdmin):
         if deleted:
             self.message_user(
                 request,
-                gettext("Deleted %(plates)s; their spaces are free again.")
+                ngettext(
+                    "Deleted %(plates)s; its space is free again.",
+                    "Deleted %(plates)s; their spaces are free again.",
+                    len(deleted),
+                )
                 % {"plates": ", ".join(deleted)},
                 messages.SUCCESS,
             )
