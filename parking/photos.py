@@ -155,12 +155,25 @@ def validate_photo_url(url: str) -> str:
                 {"max": PHOTO_URL_MAX_LENGTH},
             ),
         )
+    if not set(url) <= _URL_CHARACTERS:
+        raise InvalidPhoto(
+            "invalid_photo_url",
+            _(
+                "The photo URL may hold only URL characters: percent-encode others, and "
+                "write an international domain name in its xn-- form."
+            ),
+        )
     try:
         parts = urlsplit(url)
         host = parts.hostname
-        parts.port  # noqa: B018 (a port beyond 65535 raises here)
     except ValueError:
         host = None
-    if host is None or parts.scheme not in ("http", "https") or not set(url) <= _URL_CHARACTERS:
+    if host is None or parts.scheme not in ("http", "https"):
         raise InvalidPhoto("invalid_photo_url", _("The photo URL must be an http or https URL."))
+    try:
+        parts.port  # noqa: B018 (a port beyond 65535 raises here)
+    except ValueError:
+        raise InvalidPhoto(
+            "invalid_photo_url", _("The photo URL's port must be a number up to 65535.")
+        ) from None
     return url

@@ -78,6 +78,23 @@ def test_it_refuses_bad_bodies_with_a_code_and_a_message(post, lot, body, status
     assert_nothing_changed(lot)
 
 
+@pytest.mark.parametrize(
+    ("photo_url", "message"),
+    [
+        ("ftp://cam/1.jpg", "The photo URL must be an http or https URL."),
+        ("https://cam:99999/1.jpg", "The photo URL's port must be a number up to 65535."),
+        ("https://相機.example/1.jpg", "write an international domain name in its xn-- form"),
+        ("https://cam/車.jpg", "percent-encode others"),
+    ],
+)
+def test_a_refused_photo_url_names_what_is_wrong_with_it(post, lot, photo_url, message):
+    response = post({"plate": "ABC-1234", "photo_url": photo_url})
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_photo_url")
+    assert message in response.json()["message"]
+    assert_nothing_changed(lot)
+
+
 def test_it_says_which_field_is_wrong(post, lot):
     response = post(b'{"plate": 1234}')
 
