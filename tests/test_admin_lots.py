@@ -286,6 +286,24 @@ def test_minutes_past_a_month_are_refused_on_the_form(
     assert gates.leave(exit_gate, "ABC-1234").status_code == 200
 
 
+def test_the_history_names_changed_fields_in_the_readers_language(owner_client, lot):
+    owner_client.post(
+        change_url(lot), lot_form(lot, capacity="25", **{"tariff-0-daily_cap": "210"})
+    )
+    history = reverse("admin:lots_lot_history", args=[lot.pk])
+
+    english = owner_client.get(history, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = owner_client.get(history, HTTP_ACCEPT_LANGUAGE="zh-TW").content.decode()
+
+    assert "Changed Capacity" in english
+    assert "Changed Daily maximum for tariff" in english
+    # Django translates "Capacity"; the catalogue holds "capacity" (the verbose name).
+    assert "總車位數" in chinese
+    assert "的 當日上限 已修改" in chinese
+    assert "Capacity" not in chinese
+    assert "Daily maximum" not in chinese
+
+
 def test_a_superuser_types_the_currency_in_any_case_and_only_an_iso_code(client, superuser, lot):
     superuser_client = login(client, superuser)
 
