@@ -49,6 +49,28 @@ def test_create_lot_prints_the_new_lots_id_last_and_creates_its_owner(db):
     assert "first 60 min NT$30, then NT$15 per 30 min, daily max NT$180" in lines[-2]
 
 
+@pytest.mark.parametrize(
+    ("prices", "described"),
+    [
+        # A first period priced at nothing reads as free time, not "first 60 min NT$0".
+        (["--first-period-minutes", "60", "--first-period-price", "0", "--unit-price", "15"],
+         "first 60 min free, then NT$15 per 30 min"),
+        (["--free-minutes", "10", "--first-period-minutes", "60", "--unit-price", "15"],
+         "first 60 min free, then NT$15 per 30 min"),
+        (["--free-minutes", "10", "--first-period-minutes", "60", "--first-period-price", "30",
+          "--unit-price", "15"],
+         "first 10 min free, first 60 min NT$30, then NT$15 per 30 min"),
+    ],
+)  # fmt: skip
+def test_create_lot_prints_the_tariff_as_a_sign_would(db, prices, described):
+    lines = run(
+        "create_lot", "--name", "Sign", "--lat", "25", "--lng", "121", "--capacity", "5",
+        "--owner", "erin", "--unit-minutes", "30", *prices,
+    )  # fmt: skip
+
+    assert described in lines[-2]
+
+
 def test_create_lot_reuses_an_existing_owner(owner):
     run(
         "create_lot",
