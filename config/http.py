@@ -2,6 +2,7 @@
 
 import ipaddress
 import json
+from collections import deque
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
@@ -131,22 +132,47 @@ class RepeatedKeys(ValueError):
         self.keys = keys
 
 
+class _Doubled(dict):
+    """A JSON object that gave `key` more than once (the first such key)."""
+
+    key: str
+
+
 def loads_keys_once(body: bytes | str):
     """json.loads, but an object that gives a key twice raises RepeatedKeys naming it.
 
     Python's json keeps the last of them; which one the client meant is a guess.
+    The key is named by its path ("invoice.kind"), the first one found; finding it
+    costs one pass over the object's keys, whatever their number.
     """
-    repeated = []
+    doubled = False
 
     def keys_once(pairs):
-        obj = {}
-        for key, value in pairs:
-            if key in obj and key not in repeated:
-                repeated.append(key)
-            obj[key] = value
-        return obj
+        nonlocal doubled
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        doubled = True
+        seen = set()
+        marked = _Doubled(obj)
+        marked.key = next(key for key, _value in pairs if key in seen or seen.add(key))
+        return marked
 
     data = json.loads(body, object_pairs_hook=keys_once)
-    if repeated:
-        raise RepeatedKeys(repeated)
+    if doubled:
+        raise RepeatedKeys([_path_of_doubled(data)])
     return data
+
+
+def _path_of_doubled(data) -> str:
+    """The path to the first key given twice, looking at outer objects before inner ones."""
+    queue = deque([((), data)])
+    while queue:
+        path, value = queue.popleft()
+        if isinstance(value, _Doubled):
+            return ".".join((*path, value.key))
+        if isinstance(value, dict):
+            queue.extend(((*path, name), child) for name, child in value.items())
+        elif isinstance(value, list):
+            queue.extend(((*path, str(index)), child) for index, child in enumerate(value))
+    raise AssertionError("a doubled object is in the data")

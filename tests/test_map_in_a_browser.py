@@ -39,6 +39,22 @@ def lots_around_here(owner):
     return lots
 
 
+# Resolves once `selector` has kept its place for a few animation frames: the map has
+# stopped gliding (to the lot, then to fit its popup). A click computed on a moving
+# target lands wherever it has moved from.
+_STANDS_STILL = """selector => new Promise(resolve => {
+    let last = null, still = 0;
+    const frame = () => {
+        const box = document.querySelector(selector).getBoundingClientRect();
+        const here = `${box.x},${box.y}`;
+        still = here === last ? still + 1 : 0;
+        last = here;
+        if (still >= 5) resolve(true); else requestAnimationFrame(frame);
+    };
+    frame();
+})"""
+
+
 def open_map(page, live_server, lat=HERE[0], lng=HERE[1]):
     page.emulate_media(reduced_motion="reduce")  # no gliding: the map is still when looked at
     page.goto(f"{live_server.url}/?lat={lat}&lng={lng}")
@@ -210,6 +226,7 @@ def test_on_a_phone_a_long_named_lots_popup_fits_the_map_and_nothing_is_said_twi
     expect(page.locator(".leaflet-popup-content-wrapper")).to_be_in_viewport(ratio=1)
     expect(close).to_be_in_viewport(ratio=1)
     assert box["width"] == 390
+    page.wait_for_function(_STANDS_STILL, arg=".leaflet-popup-close-button")
     close.click()
     expect(page.locator(".leaflet-popup")).to_have_count(0)
 

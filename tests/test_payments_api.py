@@ -198,6 +198,26 @@ def test_a_key_given_twice_is_refused_not_guessed(client, parked, gates, entry_g
     assert not Payment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{{"session_id": "{pk}", "provider": "sandbox", '
+         '"invoice": {{"kind": "donation", "value": "123", "kind": "company"}}}}', "invoice.kind"),
+        # Named once, found in one pass, however many times it is repeated.
+        ('{{"session_id": "{pk}", "provider": "sandbox", ' + '"x": 1, ' * 20000 + '"x": 2}}',
+         "x"),
+    ],
+)  # fmt: skip
+def test_a_key_given_twice_is_named_by_its_path_once(client, parked, body, field):
+    response = client.post(
+        "/api/payments", data=body.format(pk=parked.pk), content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": field, "message": "Send this field once."}]
+    assert not Payment.objects.exists()
+
+
 def test_a_wrong_field_is_named_as_the_client_sent_it(client, parked):
     response = client.post(
         "/api/payments",
