@@ -176,11 +176,18 @@ class Tariff(models.Model):
         """The sign in words, e.g. "First 60 min NT$30, then NT$15 per 30 min, daily max NT$180"."""
         currency = self.lot.currency
         parts = []
-        # A first period priced at nothing is free time: "first 60 min free", not "NT$0".
-        free_first = self.first_period_price == 0 and self.first_period_minutes
-        free = max(self.free_minutes, self.first_period_minutes if free_first else 0)
-        if free:
-            parts.append(_("first %(minutes)s min free") % {"minutes": free})
+        # A first period priced at nothing, at least as long as the free minutes, is
+        # free time: "first 60 min free", not "NT$0". (Free minutes beyond it are a
+        # grace for short stays: a longer one pays units from the period's end.)
+        free_first = (
+            self.first_period_minutes > 0
+            and self.first_period_price == 0
+            and self.first_period_minutes >= self.free_minutes
+        )
+        if free_first:
+            parts.append(_("first %(minutes)s min free") % {"minutes": self.first_period_minutes})
+        elif self.free_minutes:
+            parts.append(_("first %(minutes)s min free") % {"minutes": self.free_minutes})
         if self.first_period_minutes and not free_first:
             parts.append(
                 _("first %(minutes)s min %(price)s")

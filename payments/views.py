@@ -109,6 +109,7 @@ def kiosk_payment(request: HttpRequest, payment_id: UUID):
             can_retry, settled = False, found.status
     # Paid, and its exit window is over: the car has left, or stayed on (the time since
     # is owed again), or the platform confirmed the payment only after the window.
+    # (Payments confirmed before confirmed_at was kept say neither who was late.)
     window_over = payment.status == PaymentStatus.SUCCEEDED and payment.exit_allowed_until < now
     confirmed = payment.confirmed_at
     context = {
@@ -119,6 +120,7 @@ def kiosk_payment(request: HttpRequest, payment_id: UUID):
         "window_over": window_over,
         "still_parked": payment.session_id is not None,
         "confirmed_late": confirmed is not None and confirmed > payment.exit_allowed_until,
+        "stayed_on": confirmed is not None and confirmed <= payment.exit_allowed_until,
     }
     return render(request, "payments/kiosk/result.html", context)
 

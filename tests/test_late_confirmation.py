@@ -119,15 +119,35 @@ def test_the_receipt_of_a_car_that_has_left_says_nothing_of_exit_windows(
     client.get(f"/kiosk/payments/{payment.pk}/")
     clock.advance(minutes=5)
     assert gates.leave(exit_gate, "ABC-1234").status_code == 200
-    clock.advance(minutes=30)
+
+    for minutes in (1, 30):  # inside its exit window, and after it
+        clock.advance(minutes=minutes)
+        page = client.get(f"/kiosk/payments/{payment.pk}/").content.decode()
+
+        assert "Paid, thank you" in page
+        assert "This vehicle is no longer parked here." in page
+        assert "Drive to the exit" not in page
+        assert "Exit window ended" not in page
+        assert "charged again" not in page
+        assert "Pay the rest" not in page
+
+
+def test_a_payment_confirmed_before_confirmation_times_were_kept_blames_no_one(
+    client, parked, clock
+):
+    payment = sandbox_payment(client, parked)
+    SandboxCheckout.objects.update(status="paid", completed_at=clock.now())
+    client.get(f"/kiosk/payments/{payment.pk}/")
+    Payment.objects.filter(pk=payment.pk).update(confirmed_at=None)  # before 1 December 2026
+    clock.advance(minutes=40)
 
     page = client.get(f"/kiosk/payments/{payment.pk}/").content.decode()
 
-    assert "Paid, thank you" in page
-    assert "This vehicle is no longer parked here." in page
-    assert "Exit window ended" not in page
-    assert "charged again" not in page
-    assert "Pay the rest" not in page
+    assert "Exit window ended at 10:15" in page
+    assert "The time parked since then is charged again." in page
+    assert "payment platform confirmed" not in page
+    assert "stayed past" not in page
+    assert "Pay the rest" in page
 
 
 def test_a_stripe_webhook_retried_hours_later_does_not_open_the_exit(
