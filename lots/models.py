@@ -114,6 +114,9 @@ class Lot(models.Model):
 # The longest stretch a sign's minutes may name: a month. Longer is a typing slip
 # (99999999999 free minutes once made every fee computation of the lot fail).
 MAX_TARIFF_MINUTES = 31 * 24 * 60
+# The most a price may be, in minor units: what its column holds on PostgreSQL.
+MAX_TARIFF_PRICE = 2**31 - 1
+_PRICE_RANGE = [MaxValueValidator(MAX_TARIFF_PRICE)]
 
 
 class Tariff(models.Model):
@@ -139,18 +142,23 @@ class Tariff(models.Model):
         validators=[MaxValueValidator(MAX_TARIFF_MINUTES)],
         help_text=_("Length of a first period with its own price; 0 for none."),
     )
-    first_period_price = models.PositiveIntegerField(_("first period price"), default=0)
+    first_period_price = models.PositiveIntegerField(
+        _("first period price"), default=0, validators=_PRICE_RANGE
+    )
     unit_minutes = models.PositiveIntegerField(
         _("billing unit (minutes)"),
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_TARIFF_MINUTES)],
         help_text=_("Time after the first period is billed in these units, rounded up."),
     )
-    unit_price = models.PositiveIntegerField(_("price per unit"), default=0)
+    unit_price = models.PositiveIntegerField(
+        _("price per unit"), default=0, validators=_PRICE_RANGE
+    )
     daily_cap = models.PositiveIntegerField(
         _("daily maximum"),
         null=True,
         blank=True,
+        validators=_PRICE_RANGE,
         help_text=_("Most a vehicle pays per calendar day in the lot's time zone; empty for none."),
     )
 

@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
+from .models import MAX_TARIFF_MINUTES, MAX_TARIFF_PRICE
 from .money import to_minor
 
 CURRENCY = "TWD"  # 元 on a Taiwanese sign
@@ -84,7 +85,24 @@ class SignTariff:
 
 
 def read_tariff_sign(text: str) -> SignTariff | None:
-    """The car tariff a sign's text states, or None when it states none we can read."""
+    """The car tariff a sign's text states, or None when it states none we can read.
+
+    A sign whose minutes or prices a tariff cannot hold ("first 99999999999 hours
+    free": a typing slip in the data) is not read either.
+    """
+    sign = _read(text)
+    if sign is None or not _plausible(sign):
+        return None
+    return sign
+
+
+def _plausible(sign: SignTariff) -> bool:
+    minutes = (sign.free_minutes, sign.first_period_minutes, sign.unit_minutes)
+    prices = (sign.first_period_price, sign.unit_price, sign.daily_cap or 0)
+    return max(minutes) <= MAX_TARIFF_MINUTES and max(prices) <= MAX_TARIFF_PRICE
+
+
+def _read(text: str) -> SignTariff | None:
     priced, rules = _car_clauses(_normalise(text))
     hourly = _first_price(priced, _HOURLY)
     half_hourly = _first_price(priced, _HALF_HOURLY)

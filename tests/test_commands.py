@@ -123,6 +123,7 @@ def test_create_lot_warns_when_parking_there_costs_nothing(db, prices, warned):
         (["--first-period-price", "30"], "--first-period-minutes"),
         (["--free-minutes", "99999999999"], "less than or equal to 44640"),
         (["--unit-minutes", "50000"], "less than or equal to 44640"),
+        (["--unit-price", "99999999"], "less than or equal to 2147483647"),
     ],
 )
 def test_create_lot_refuses_bad_values_and_creates_nothing(db, args, message):

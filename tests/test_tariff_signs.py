@@ -76,6 +76,10 @@ def test_a_sign_is_read_into_a_tariff(text, expected):
         "機車：20元/次",
         "機車免費;",
         "2000元/月，6000元/季，10800元/半年，19200元/年",
+        # Typing slips a tariff cannot hold (the lot gets the default tariff instead).
+        "99999999999分鐘內免費，每小時30元",
+        "每小時99999999999元",
+        "每小時30元，當日最高99999999999元",
     ],
 )
 def test_a_sign_without_a_car_price_is_not_read(text):
