@@ -17,7 +17,7 @@ def media(request, path):
 @require_safe
 def favicon(request):
     """Where a browser or bot that asks /favicon.ico finds our icon (pages link it themselves)."""
-    return redirect(static("favicon.svg"), permanent=True)
+    return redirect(static("favicon.svg"))  # not permanent: the hashed name changes with it
 
 
 urlpatterns = [

@@ -14,8 +14,23 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-# FileAwareEnv: any NAME may be given as NAME_FILE=/path (Docker and Kubernetes secrets).
-env = environ.FileAwareEnv()
+
+
+class _SecretFiles(environ.FileAwareMapping):
+    """NAME_FILE=/path: the file's text without the line end `echo` and editors put
+    after it (a key with it signs differently from the same key given plainly)."""
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(key + "_FILE") else value
+
+
+class _Env(environ.Env):
+    ENVIRON = _SecretFiles()
+
+
+# Any NAME may be given as NAME_FILE=/path (Docker and Kubernetes secrets).
+env = _Env()
 # A developer's `.env` fills in what the real environment leaves unset.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
