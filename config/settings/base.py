@@ -15,7 +15,6 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
-
 class _SecretFiles(environ.FileAwareMapping):
     """NAME_FILE=/path: the file's text without the line end `echo` and editors put
     after it (a key with it signs differently from the same key given plainly)."""
