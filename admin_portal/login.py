@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import UNREACHABLE, unreachable
 from config.http import client_address
 
 
@@ -34,12 +35,25 @@ def _counters(request, username: str) -> list[tuple[str, int]]:
 
 
 def is_locked_out(request, username: str) -> bool:
+    """Whether logins are refused; not while the cache cannot be reached (config.cache):
+    staff would otherwise be locked out of the admin with it."""
     counters = _counters(request, username)
-    counts = cache.get_many([key for key, _limit in counters])
+    try:
+        counts = cache.get_many([key for key, _limit in counters])
+    except UNREACHABLE as error:
+        unreachable("login rate limit", error)
+        return False
     return any(counts.get(key, 0) >= limit for key, limit in counters)
 
 
 def record_failure(request, username: str) -> None:
+    try:
+        _record_failure(request, username)
+    except UNREACHABLE as error:
+        unreachable("counting a failed login", error)
+
+
+def _record_failure(request, username: str) -> None:
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     for key, _limit in _counters(request, username):
         cache.add(key, 0, window)
@@ -54,7 +68,10 @@ def record_failure(request, username: str) -> None:
 def clear_failures(username: str) -> None:
     """A successful login clears its username's count (not its address's: an attacker
     could interleave logins to an account of their own)."""
-    cache.delete(_key("user", username.casefold()))
+    try:
+        cache.delete(_key("user", username.casefold()))
+    except UNREACHABLE as error:
+        unreachable("clearing failed logins", error)
 
 
 class RateLimitedAuthenticationForm(AdminAuthenticationForm):

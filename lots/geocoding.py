@@ -6,6 +6,7 @@ Answers are cached (Django's cache) for a day: the public Nominatim allows
 one request a second, and people search for the same stations and streets.
 """
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim
+
+from config.cache import UNREACHABLE, unreachable
 
 CACHE_SECONDS = 24 * 60 * 60
 
@@ -42,7 +45,11 @@ def geocode(address: str, *, language: str | None = None) -> Place | None:
         raise RuntimeError("no geocoder is configured (GEOCODER)")
     address = " ".join(address.split())
     key = "geocode:" + hashlib.sha256(f"{language}|{address}".encode()).hexdigest()
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except UNREACHABLE as error:
+        unreachable("geocoding cache", error)
+        cached = None
     if cached is not None:
         return Place(*cached) if cached else None
     try:
@@ -55,7 +62,9 @@ def geocode(address: str, *, language: str | None = None) -> Place | None:
     except GeopyError as exc:
         raise GeocoderUnavailable(str(exc)) from exc
     place = Place(location.latitude, location.longitude, location.address) if location else None
-    cache.set(key, (place.latitude, place.longitude, place.label) if place else (), CACHE_SECONDS)
+    kept = (place.latitude, place.longitude, place.label) if place else ()
+    with contextlib.suppress(UNREACHABLE):  # logged when it was read
+        cache.set(key, kept, CACHE_SECONDS)
     return place
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from config.cache import UNREACHABLE, unreachable
 from config.http import address_in, client_address
 
 
@@ -29,7 +30,18 @@ class Limit:
 
 
 def retry_after(scope: str, client: str, limits: list[Limit], *, now: datetime) -> int | None:
-    """Count one attempt by `client`; seconds until it may try again if over a limit, else None."""
+    """Count one attempt by `client`; seconds until it may try again if over a limit, else None.
+
+    None too when the cache cannot be reached (config.cache): nothing is counted then.
+    """
+    try:
+        return _counted(scope, client, limits, now)
+    except UNREACHABLE as error:
+        unreachable(f"rate limit {scope}", error)
+        return None
+
+
+def _counted(scope: str, client: str, limits: list[Limit], now: datetime) -> int | None:
     client_key = hashlib.sha256(client.encode()).hexdigest()[:32]
     wait = None
     for limit in limits:

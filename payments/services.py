@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import UNREACHABLE, unreachable
 from config.i18n import source_text
 from lots.money import format_money
 from parking.models import ParkingSession
@@ -529,6 +530,18 @@ def _confirm_locked(
 # --- The driver comes back; notifications arrive --------------------------
 
 
+def _first_ask_in_a_while(payment: Payment) -> bool:
+    """Whether to ask the platform now (at most once per PAYMENT_REFRESH_SECONDS). Not
+    while the cache that spaces the asking cannot be reached: the polling pages would
+    ask every two seconds each, and the platform's notification confirms meanwhile."""
+    key = f"payments:refresh:{payment.pk}"
+    try:
+        return cache.add(key, 1, timeout=settings.PAYMENT_REFRESH_SECONDS)
+    except UNREACHABLE as error:
+        unreachable("asking a platform for a payment's state", error)
+        return False
+
+
 def refresh_payment(payment_id: uuid.UUID, *, now: datetime, throttle: bool = False) -> Payment:
     """The payment, after asking its provider if it is still pending.
 
@@ -540,9 +553,7 @@ def refresh_payment(payment_id: uuid.UUID, *, now: datetime, throttle: bool = Fa
     payment = Payment.objects.select_related("lot").get(pk=payment_id)
     if payment.status != PaymentStatus.PENDING or payment.provider == MANUAL_PROVIDER:
         return payment
-    if throttle and not cache.add(
-        f"payments:refresh:{payment.pk}", 1, timeout=settings.PAYMENT_REFRESH_SECONDS
-    ):
+    if throttle and not _first_ask_in_a_while(payment):
         return payment
     try:
         report = get_provider(payment.provider).fetch_status(payment)

@@ -1,0 +1,55 @@
+"""The shared cache (Redis) down: rate limits and throttles are skipped and logged, and
+drivers, staff and gates carry on; nothing answers 500."""
+
+import pytest
+
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        "OPTIONS": {"socket_connect_timeout": 0.5},
+    }
+}
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = UNREACHABLE_REDIS
+
+
+def test_the_kiosk_search_goes_on_uncounted(client, gates, entry_gate, lot, redis_down, caplog):
+    gates.enter(entry_gate, "ABC-1234")
+
+    response = client.get(f"/api/kiosk/{lot.pk}/search", {"plate": "ABC1234"})
+
+    assert response.status_code == 200
+    assert [car["plate"] for car in response.json()] == ["ABC1234"]
+    assert "cache unreachable, rate limit kiosk-search skipped" in caplog.text
+
+
+def test_staff_can_still_log_in(client, owner, redis_down, caplog):
+    owner.set_password("correct horse")
+    owner.save()
+
+    refused = client.post("/admin/login/", {"username": owner.username, "password": "wrong"})
+    admitted = client.post(
+        "/admin/login/", {"username": owner.username, "password": "correct horse"}
+    )
+
+    assert refused.status_code == 200
+    assert "Please enter the correct username and password" in refused.content.decode()
+    assert admitted.status_code == 302
+    assert "cache unreachable, login rate limit skipped" in caplog.text
+
+
+def test_a_pending_payment_page_still_answers(client, parked, redis_down):
+    payment = client.post(
+        "/api/payments",
+        data={"session_id": str(parked.pk), "provider": "sandbox"},
+        content_type="application/json",
+    ).json()
+
+    page = client.get(f"/kiosk/payments/{payment['payment_id']}/")
+
+    assert page.status_code == 200
+    assert "Confirming payment" in page.content.decode()
