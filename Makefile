@@ -47,14 +47,10 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production mode on this machine: gunicorn, PostgreSQL, DEBUG off, whitenoise with
-# hashed file names. Plain HTTP on localhost, so no HTTPS redirect; behind a TLS
-# proxy leave SECURE_SSL_REDIRECT at its default (on). See docs/deploy.md.
-SERVE_ENV = DJANGO_SETTINGS_MODULE=config.settings.production \
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/openlot} \
-	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key)} \
-	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
-	SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} SECURE_COOKIES=$${SECURE_COOKIES:-false} \
-	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)}
+# hashed file names. What the environment or .env sets is used; for the rest, a trial
+# on localhost (plain HTTP, so no HTTPS redirect; behind a TLS proxy leave
+# SECURE_SSL_REDIRECT at its default, on): scripts/serve_env.py. See docs/deploy.md.
+SERVE_ENV = env $$($(PY) scripts/serve_env.py $(HOST):$(PORT))
 
 .secret_key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@

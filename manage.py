@@ -6,6 +6,9 @@ import sys
 
 
 def main():
+    from config.dotenv import load_dotenv
+
+    load_dotenv()  # a DJANGO_SETTINGS_MODULE in .env is the one used
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     from django.core.management import execute_from_command_line
 

@@ -6,13 +6,18 @@ function or index left by an older migration can never skew a measurement).
 
 import os
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
+import environ
 import psycopg
 from psycopg import sql
 
 
 def main() -> int:
+    dotenv = Path(__file__).resolve().parent.parent / ".env"
+    if dotenv.exists():  # as the settings read it: the environment first, then .env
+        environ.Env.read_env(dotenv, overwrite=False)
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         return 0  # SQLite creates its file itself

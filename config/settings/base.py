@@ -12,6 +12,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.dotenv import load_dotenv
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -30,8 +32,8 @@ class _Env(environ.Env):
 
 # Any NAME may be given as NAME_FILE=/path (Docker and Kubernetes secrets).
 env = _Env()
-# A developer's `.env` fills in what the real environment leaves unset.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A `.env` fills in what the real environment leaves unset (config.dotenv).
+load_dotenv()
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
