@@ -170,6 +170,12 @@ def validate_photo_url(url: str) -> str:
         host = None
     if host is None or parts.scheme not in ("http", "https"):
         raise InvalidPhoto("invalid_photo_url", _("The photo URL must be an http or https URL."))
+    if parts.username is not None or parts.password is not None:
+        # The kiosk shows photo URLs to anyone who searches a plate.
+        raise InvalidPhoto(
+            "invalid_photo_url",
+            _("The photo URL must not carry a user name or password: drivers see it."),
+        )
     try:
         parts.port  # noqa: B018 (a port beyond 65535 raises here)
     except ValueError:

@@ -85,6 +85,7 @@ def test_it_refuses_bad_bodies_with_a_code_and_a_message(post, lot, body, status
         ("https://cam:99999/1.jpg", "The photo URL's port must be a number up to 65535."),
         ("https://相機.example/1.jpg", "write an international domain name in its xn-- form"),
         ("https://cam/車.jpg", "percent-encode others"),
+        ("https://admin:secret@cam.example/1.jpg", "must not carry a user name or password"),
     ],
 )
 def test_a_refused_photo_url_names_what_is_wrong_with_it(post, lot, photo_url, message):
