@@ -318,12 +318,18 @@ def _enter_with_photo(token: str, payload, upload, now) -> GateDecision:
         photo = store_uploaded_photo(upload, now=now)
     except InvalidPhoto as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
+    except OSError:
+        # Storage failed (MEDIA_ROOT missing, read-only or full): the car is decided on
+        # without its photo, as one whose camera could not upload, not kept at the gate.
+        logger.exception("gate %s: the uploaded photo could not be stored", gate.pk)
+        photo = None
     decision = None
     try:
         decision = decide(services.admit_vehicle, gate, plate_read(payload, photo=photo), now)
     finally:
         # An uploaded photo is kept only with the vehicle it admitted.
-        if decision is None or decision.outcome != Outcome.ENTERED or decision.replayed:
+        unused = decision is None or decision.outcome != Outcome.ENTERED or decision.replayed
+        if photo is not None and unused:
             photo.delete()
     return decision
 

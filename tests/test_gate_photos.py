@@ -195,3 +195,20 @@ def test_an_entry_that_loses_every_race_asks_the_gate_again_and_keeps_nothing(
     }
     assert not ParkingSession.objects.exists() and not GateEvent.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_a_photo_that_cannot_be_stored_does_not_keep_the_car_out(
+    client, entry_gate, lot, settings, tmp_path, caplog
+):
+    # MEDIA_ROOT under a file: no directory can be made there (as on a read-only disk).
+    (tmp_path / "not-a-directory").write_text("")
+    settings.MEDIA_ROOT = tmp_path / "not-a-directory" / "media"
+
+    response = upload(client, entry_gate, image_bytes())
+
+    assert response.status_code == 201
+    assert response.json()["open"] is True
+    session = ParkingSession.objects.get()
+    assert (session.photo_url, session.photo_thumbnail.name) == ("", "")
+    assert Lot.objects.get(pk=lot.pk).occupied == 1
+    assert "the uploaded photo could not be stored" in caplog.text
