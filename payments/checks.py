@@ -15,3 +15,18 @@ def check_sandbox_off(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_stripe_whole(app_configs, **kwargs):
+    """Stripe is offered with both its secrets: one without the other leaves it off, silently."""
+    if bool(settings.STRIPE_SECRET_KEY) == bool(settings.STRIPE_WEBHOOK_SECRET):
+        return []
+    missing = "STRIPE_WEBHOOK_SECRET" if settings.STRIPE_SECRET_KEY else "STRIPE_SECRET_KEY"
+    return [
+        Warning(
+            f"Stripe is set up by half: {missing} is empty, so drivers are not offered Stripe.",
+            hint="Set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or neither).",
+            id="payments.W002",
+        )
+    ]

@@ -64,6 +64,14 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_a_stripe_set_up_by_half_is_reported_not_silently_left_off():
+    result = check_deploy(STRIPE_SECRET_KEY="sk_live_abc", STRIPE_WEBHOOK_SECRET="")
+
+    assert result.returncode != 0
+    assert "payments.W002" in result.stderr
+    assert "STRIPE_WEBHOOK_SECRET is empty" in result.stderr
+
+
 def test_check_deploy_warns_when_the_sandbox_platform_is_on_in_production():
     # Its Pay button lets a car out with no money taken.
     result = check_deploy(PAYMENTS_SANDBOX="true")
