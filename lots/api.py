@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from config.errors import ApiError, ErrorOut
-from config.numbers import WRITTEN_AS_INTEGER, Decimal, Integer
+from config.numbers import WRITTEN_AS_INTEGER, Float, Integer
 
 from .models import Lot
 from .nearby import NearbyLot, describe_search, search_nearby
@@ -26,8 +26,8 @@ class VacancyOut(Schema):
 
 
 class NearbyQuery(Schema):
-    lat: Decimal = Field(..., ge=-90, le=90, allow_inf_nan=False, description="Latitude (WGS84)")
-    lng: Decimal = Field(..., ge=-180, le=180, allow_inf_nan=False, description="Longitude (WGS84)")
+    lat: Float = Field(..., ge=-90, le=90, allow_inf_nan=False, description="Latitude (WGS84)")
+    lng: Float = Field(..., ge=-180, le=180, allow_inf_nan=False, description="Longitude (WGS84)")
     radius_m: Annotated[int, Field(ge=1), WRITTEN_AS_INTEGER] | None = Field(
         None, description="Search radius in metres; at most (and by default) 3,000"
     )

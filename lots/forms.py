@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import numbers
+
 
 class LocationForm(forms.Form):
     """Where to search, from the map page's query string: a point, or an address."""
 
-    lat = forms.FloatField(
+    lat = numbers.FloatField(
         required=False,
         min_value=-90,
         max_value=90,
@@ -14,7 +16,7 @@ class LocationForm(forms.Form):
             _("The latitude must be a number between -90 and 90."),
         ),
     )
-    lng = forms.FloatField(
+    lng = numbers.FloatField(
         required=False,
         min_value=-180,
         max_value=180,
@@ -24,7 +26,7 @@ class LocationForm(forms.Form):
         ),
     )
     q = forms.CharField(required=False, max_length=200, strip=True, label=_("Address or place"))
-    lot = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    lot = numbers.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import numbers
 from parking.plates import InvalidPlate, normalise_search
 
 from .invoices import InvalidInvoice, validate_invoice
@@ -64,7 +65,7 @@ class PaymentForm(forms.Form):
     )
 
     # The amount on the Pay button: paying charges it, or says what is due instead.
-    quoted_amount = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    quoted_amount = numbers.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)

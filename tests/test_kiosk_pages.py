@@ -184,7 +184,7 @@ def test_an_old_page_pressed_later_leaves_the_checkout_being_paid_alone(client, 
     assert Payment.objects.get().status == "succeeded"
 
 
-@pytest.mark.parametrize("quoted", ["abc", "-1"])
+@pytest.mark.parametrize("quoted", ["abc", "-1", "30_00"])  # 30_00: 3000 to Python
 def test_a_pay_button_whose_amount_cannot_be_read_says_so(client, parked, quoted):
     response = client.post(
         vehicle_page(parked), {"provider": "sandbox", "invoice_kind": "", "quoted_amount": quoted}

@@ -151,6 +151,8 @@ def test_with_none_within_3_km_it_names_the_nearest_lot(client, owner):
         ({"lat": "95", "lng": "121.5"}, "The latitude must be a number between -90 and 90."),
         ({"lat": "25", "lng": "east"}, "The longitude must be a number between -180 and 180."),
         ({"lat": "25"}, "Give both a latitude and a longitude."),
+        # Python's float() reads 25.0478: not a way people write a latitude.
+        ({"lat": "2_5.0478", "lng": "121.517"}, "The latitude must be a number between"),
     ],
 )
 def test_bad_coordinates_are_explained_and_the_default_centre_shown(
