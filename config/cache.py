@@ -8,12 +8,15 @@ cache, the default, an unreachable database fails the request anyway, as a 503.)
 
 import logging
 
-from redis import RedisError
+from redis import ConnectionError as RedisConnectionError
+from redis import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
-# What Django's cache backends raise when their server cannot be reached.
-UNREACHABLE = (RedisError, OSError)
+# What Django's cache backends raise when their server cannot be reached or does not
+# answer in time. Not every RedisError: a Redis that answers "out of memory" or
+# "read only" is misconfigured, and limits must not quietly stop counting then.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def unreachable(purpose: str, error: Exception) -> None:

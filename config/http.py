@@ -165,14 +165,25 @@ def loads_keys_once(body: bytes | str):
 
 
 def _path_of_doubled(data) -> str:
-    """The path to the first key given twice, looking at outer objects before inner ones."""
-    queue = deque([((), data)])
+    """The path to the first key given twice, looking at outer objects before inner ones.
+
+    Each value found keeps only its parent and its own name; the path is built once,
+    for the key found (copying it at every level cost depth x size on deep bodies).
+    """
+    queue = deque([(data, None)])  # (value, (parent entry, name) or None)
     while queue:
-        path, value = queue.popleft()
+        entry = queue.popleft()
+        value = entry[0]
         if isinstance(value, _Doubled):
-            return ".".join((*path, value.key))
+            names = [value.key]
+            link = entry[1]
+            while link is not None:
+                parent, name = link
+                names.append(name)
+                link = parent[1]
+            return ".".join(reversed(names))
         if isinstance(value, dict):
-            queue.extend(((*path, name), child) for name, child in value.items())
+            queue.extend((child, (entry, name)) for name, child in value.items())
         elif isinstance(value, list):
-            queue.extend(((*path, str(index)), child) for index, child in enumerate(value))
+            queue.extend((child, (entry, str(index))) for index, child in enumerate(value))
     raise AssertionError("a doubled object is in the data")

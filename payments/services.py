@@ -13,7 +13,9 @@ from pending to succeeded, failed, canceled or expired.
 import contextlib
 import copy
 import logging
+import math
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -530,16 +532,26 @@ def _confirm_locked(
 # --- The driver comes back; notifications arrive --------------------------
 
 
+# When each payment was last asked about by this process: the spacing kept while the
+# shared cache cannot be reached (per process, so a few servers ask a few times more).
+_asked_here: dict[uuid.UUID, float] = {}
+
+
 def _first_ask_in_a_while(payment: Payment) -> bool:
-    """Whether to ask the platform now (at most once per PAYMENT_REFRESH_SECONDS). Not
-    while the cache that spaces the asking cannot be reached: the polling pages would
-    ask every two seconds each, and the platform's notification confirms meanwhile."""
+    """Whether to ask the platform now: at most once per PAYMENT_REFRESH_SECONDS, counted
+    in the shared cache, or in this process while the cache cannot be reached."""
     key = f"payments:refresh:{payment.pk}"
     try:
         return cache.add(key, 1, timeout=settings.PAYMENT_REFRESH_SECONDS)
     except UNREACHABLE as error:
-        unreachable("asking a platform for a payment's state", error)
+        unreachable("the shared spacing of platform asks", error)
+    now = time.monotonic()
+    if now - _asked_here.get(payment.pk, -math.inf) < settings.PAYMENT_REFRESH_SECONDS:
         return False
+    if len(_asked_here) > 10_000:  # payments long settled: forget them
+        _asked_here.clear()
+    _asked_here[payment.pk] = now
+    return True
 
 
 def refresh_payment(payment_id: uuid.UUID, *, now: datetime, throttle: bool = False) -> Payment:

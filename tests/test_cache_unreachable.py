@@ -3,6 +3,8 @@ drivers, staff and gates carry on; nothing answers 500."""
 
 import pytest
 
+from payments.models import Payment, SandboxCheckout
+
 UNREACHABLE_REDIS = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -40,6 +42,21 @@ def test_staff_can_still_log_in(client, owner, redis_down, caplog):
     assert "Please enter the correct username and password" in refused.content.decode()
     assert admitted.status_code == 302
     assert "cache unreachable, login rate limit skipped" in caplog.text
+
+
+def test_a_driver_back_from_paying_is_confirmed_without_the_cache(client, parked, redis_down):
+    # The return page asks the platform itself (spaced per process meanwhile).
+    payment = client.post(
+        "/api/payments",
+        data={"session_id": str(parked.pk), "provider": "sandbox"},
+        content_type="application/json",
+    ).json()
+    SandboxCheckout.objects.update(status="paid")
+
+    page = client.get(f"/kiosk/payments/{payment['payment_id']}/")
+
+    assert "Paid, thank you" in page.content.decode()
+    assert Payment.objects.get().status == "succeeded"
 
 
 def test_a_pending_payment_page_still_answers(client, parked, redis_down):
