@@ -50,17 +50,17 @@ run: setup
 # hashed file names. What the environment or .env sets is used; for the rest, a trial
 # on localhost (plain HTTP, so no HTTPS redirect; behind a TLS proxy leave
 # SECURE_SSL_REDIRECT at its default, on): scripts/serve_env.py. See docs/deploy.md.
-SERVE_ENV = env $$($(PY) scripts/serve_env.py $(HOST):$(PORT))
+SERVE = $(PY) scripts/serve_env.py $(HOST):$(PORT)
 
 .secret_key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
 serve: $(VENV)/.installed .secret_key messages
-	$(SERVE_ENV) $(PY) scripts/ensure_database.py
-	$(SERVE_ENV) $(PY) manage.py migrate --noinput
-	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	$(SERVE_ENV) $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
+	$(SERVE) $(PY) scripts/ensure_database.py
+	$(SERVE) $(PY) manage.py migrate --noinput
+	$(SERVE) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE) $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -5,6 +5,13 @@ Workers x threads sized from the CPU count; everything overridable from the envi
 
 import multiprocessing
 import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from config.dotenv import load_dotenv  # noqa: E402 (the project, importable from here)
+
+load_dotenv()  # GUNICORN_*, FORWARDED_ALLOW_IPS and LOG_FORMAT in .env count here too
 
 
 def _setting(name: str, default):
@@ -38,14 +45,29 @@ if _setting("LOG_FORMAT", "json") == "json":
                 "formatter": "json",
                 "stream": "ext://sys.stderr",
             },
+            # gunicorn's defaults give the root logger this one.
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
                 "stream": "ext://sys.stdout",
             },
+            # Only when asked for (it writes each request line, query string and all).
+            "access": (
+                {
+                    "class": "logging.StreamHandler",
+                    "formatter": "json",
+                    "stream": "ext://sys.stdout",
+                }
+                if accesslog in (None, "-")
+                else {"class": "logging.FileHandler", "formatter": "json", "filename": accesslog}
+            ),
         },
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "gunicorn.access": {
+                "level": "INFO",
+                "handlers": ["access"] if accesslog else [],
+                "propagate": False,
+            },
         },
     }

@@ -55,3 +55,32 @@ def test_what_env_or_the_environment_sets_is_left_to_them(tmp_path):
     assert set(env) == {
         "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "GUNICORN_BIND",
     }  # fmt: skip
+
+
+def test_an_empty_value_is_unset_as_in_env_example(tmp_path):
+    # A copy of .env.example leaves DATABASE_URL= empty: the trial's PostgreSQL, not SQLite.
+    env = serve_env(tmp_path, "DATABASE_URL=\nALLOWED_HOSTS=\n")
+
+    assert env["DATABASE_URL"] == "postgres://postgres@127.0.0.1:5432/openlot"
+    assert env["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
+
+
+def test_a_command_is_run_with_them_and_a_failure_stops_it(tmp_path):
+    serve_env(tmp_path, dotenv=None)  # the script and its .secret_key in place
+    script = str(tmp_path / "scripts" / "serve_env.py")
+    show = "import os; print(os.environ['DJANGO_SETTINGS_MODULE'], os.environ['GUNICORN_BIND'])"
+    env = {key: value for key, value in os.environ.items() if key not in SET_BY_SERVE}
+
+    ran = subprocess.run(
+        [sys.executable, script, "127.0.0.1:8000", sys.executable, "-c", show],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    (tmp_path / ".secret_key").unlink()
+    failed = subprocess.run(
+        [sys.executable, script, "127.0.0.1:8000", sys.executable, "-c", show],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert ran.stdout == "config.settings.production 127.0.0.1:8000\n"
+    assert failed.returncode != 0  # make stops, rather than serving with other settings
+    assert failed.stdout == ""
