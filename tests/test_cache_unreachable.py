@@ -5,6 +5,8 @@ import pytest
 
 from payments.models import Payment, SandboxCheckout
 
+from .conftest import start_payment
+
 UNREACHABLE_REDIS = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -46,11 +48,7 @@ def test_staff_can_still_log_in(client, owner, redis_down, caplog):
 
 def test_a_driver_back_from_paying_is_confirmed_without_the_cache(client, parked, redis_down):
     # The return page asks the platform itself (spaced per process meanwhile).
-    payment = client.post(
-        "/api/payments",
-        data={"session_id": str(parked.pk), "provider": "sandbox"},
-        content_type="application/json",
-    ).json()
+    payment = start_payment(client, parked).json()
     SandboxCheckout.objects.update(status="paid")
 
     page = client.get(f"/kiosk/payments/{payment['payment_id']}/")
@@ -60,11 +58,7 @@ def test_a_driver_back_from_paying_is_confirmed_without_the_cache(client, parked
 
 
 def test_a_pending_payment_page_still_answers(client, parked, redis_down):
-    payment = client.post(
-        "/api/payments",
-        data={"session_id": str(parked.pk), "provider": "sandbox"},
-        content_type="application/json",
-    ).json()
+    payment = start_payment(client, parked).json()
 
     page = client.get(f"/kiosk/payments/{payment['payment_id']}/")
 
