@@ -9,7 +9,9 @@ parking.status.session_status, the one source of truth for it, and
 tests/test_gate_paths.py checks that both paths answer alike.
 """
 
+import itertools
 import logging
+import re
 import select
 import threading
 import uuid
@@ -19,7 +21,9 @@ import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.backends.utils import CursorDebugWrapper
-from psycopg.pq import TransactionStatus
+from psycopg import generators
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.rows import dict_row
 
 from lots.models import Lot
@@ -56,7 +60,20 @@ ASK_AGAIN = "OL002"
 STALE_STATEMENT = frozenset({"0A000", "26000"})
 
 
-# Per thread, as Django's connections are: the cursors of parking.fastpath._cursor.
+# The statements for libpq, numbered $1, $2 ..., each with the name it is prepared
+# under (psycopg's own prepared statements are named _pg3_*).
+def _numbered(sql: str) -> bytes:
+    number = itertools.count(1)
+    return re.sub("%s", lambda _placeholder: f"${next(number)}", sql).encode()
+
+
+_STATEMENTS = {
+    ENTRY: (_numbered(ENTRY), b"openlot_gate_entry"),
+    LEAVE: (_numbered(LEAVE), b"openlot_gate_leave"),
+    RECORD_EXIT: (_numbered(RECORD_EXIT), b"openlot_gate_exit"),
+}
+
+# Per thread, as Django's connections are: parking.fastpath._Kept.
 _kept = threading.local()
 
 
@@ -125,30 +142,80 @@ def _call(sql: str, params: list) -> dict:
     return _execute(sql, params)
 
 
-def _execute(sql: str, params: list) -> dict:
+def _execute(sql: str, params: list) -> dict | None:
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor = _cursor(sql)
         if connection.queries_logged:
-            with CursorDebugWrapper(cursor, connection).debug_sql(sql, params):
-                return cursor.execute(sql, params, prepare=True).fetchone()
-        return cursor.execute(sql, params, prepare=True).fetchone()
+            with CursorDebugWrapper(None, connection).debug_sql(sql, params):
+                return _round_trip(sql, params)
+        return _round_trip(sql, params)
 
 
-def _cursor(sql: str) -> psycopg.Cursor:
-    """This thread's cursor for `sql` on this thread's connection, kept between calls.
+def _round_trip(sql: str, params: list) -> dict | None:
+    """The call's one row, by column name, as a psycopg cursor would fetch it.
 
-    A cursor given the same query again keeps what it worked out the last time
-    (the query's conversion, the dumpers for its arguments and the loaders for
-    its result columns); a new cursor at every call would work them out again.
+    Made through psycopg's own parts (its adapters to send the values and read
+    the row, its I/O to wait for the answer) but not through a cursor: a cursor
+    also converts the query, keeps its prepared-statement count, and records
+    results at every call, which cost as much client CPU as the rest of the call
+    (docs/performance.md). The statement is prepared under its own name, once per
+    connection, unless DB_PREPARED_STATEMENTS is off.
     """
     raw = connection.connection
-    if getattr(_kept, "connection", None) is not raw:
-        _kept.connection, _kept.cursors = raw, {}
-    cursor = _kept.cursors.get(sql)
-    if cursor is None:
-        cursor = _kept.cursors[sql] = psycopg.Cursor(raw, row_factory=dict_row)
-    return cursor
+    pgconn = raw.pgconn
+    if not raw.autocommit and pgconn.transaction_status == TransactionStatus.IDLE:
+        # A transaction of Django's (atomic) that no statement has begun yet: the
+        # cursor begins it as it should (isolation level and all), then runs the call.
+        # Not prepared by psycopg: a connection whose psycopg has prepared statements
+        # sends DEALLOCATE ALL after every rollback, which would drop ours too.
+        cursor = psycopg.Cursor(raw, row_factory=dict_row)
+        return cursor.execute(sql, params, prepare=False).fetchone()
+    kept = _kept_for(raw)
+    numbered, name = _STATEMENTS[sql]
+    values = kept.transformer.dump_sequence(params, [PyFormat.TEXT] * len(params))
+    with raw.lock:
+        if raw.prepare_threshold is None:
+            pgconn.send_query_params(numbered, values)
+        else:
+            if name not in kept.prepared:
+                pgconn.send_prepare(name, numbered)
+                _raise_if_failed(raw, raw.wait(generators.execute(pgconn)))
+                kept.prepared.add(name)
+            pgconn.send_query_prepared(name, values)
+        results = raw.wait(generators.execute(pgconn))
+    _raise_if_failed(raw, results)
+    (result,) = results
+    if not result.ntuples:
+        return None
+    columns = kept.columns.get(sql)
+    if columns is None:
+        columns = kept.columns[sql] = [result.fname(n).decode() for n in range(result.nfields)]
+    kept.transformer.set_pgresult(result)
+    return dict(zip(columns, kept.transformer.load_row(0, tuple), strict=True))
+
+
+def _raise_if_failed(raw: psycopg.Connection, results: list) -> None:
+    for result in results:
+        if result.status not in (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK):
+            raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+
+
+def _kept_for(raw: psycopg.Connection) -> "_Kept":
+    """This thread's adapters and statements for this thread's connection."""
+    kept = getattr(_kept, "state", None)
+    if kept is None or kept.connection is not raw:
+        kept = _kept.state = _Kept(raw)
+    return kept
+
+
+class _Kept:
+    def __init__(self, raw: psycopg.Connection):
+        self.connection = raw
+        # Keeps the dumpers of the values' types and the loaders of the columns'
+        # types from one call to the next, as a cursor given the same query would.
+        self.transformer = Transformer(raw)
+        self.prepared: set[bytes] = set()
+        self.columns: dict[str, list[str]] = {}
 
 
 def _close_if_closed_by_server() -> None:

@@ -6,7 +6,7 @@ On PostgreSQL's fast path a decision is one statement (entry) or two (exit).
 """
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 ROUND_TRIPS = {
     # ORM: gate+lot lookup; SAVEPOINT; INSERT session; UPDATE lot; INSERT event; RELEASE
@@ -82,3 +82,54 @@ def test_gate_calls_are_prepared_once_per_connection(gates, entry_gate, exit_gat
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert sum("openlot_gate_entry" in statement for statement in prepared) == 1
     assert sum("openlot_gate_leave" in statement for statement in prepared) == 1
+
+
+def _prepared_gate_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%%openlot_gate_%%'"
+        )
+        return sorted(name for (name,) in cursor.fetchall())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
+)
+@pytest.mark.django_db(transaction=True)
+def test_gate_statements_outlive_rolled_back_transactions(gates, entry_gate, caplog):
+    # Gate calls that begin a Django transaction, rolled back each time. Were they
+    # prepared by psycopg itself (it does so after a few runs), psycopg would answer
+    # each rollback with DEALLOCATE ALL and take the gate's own statements with it.
+    for n in range(8):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert gates.enter(entry_gate, f"RBK-{n:04d}").status_code == 201
+            raise RuntimeError("rolled back")
+    backend = connection.connection.info.backend_pid
+
+    assert gates.enter(entry_gate, "ABC-1234").status_code == 201
+    assert gates.enter(entry_gate, "XYZ-9876").status_code == 201
+
+    assert connection.connection.info.backend_pid == backend  # not reconnected
+    assert "prepared statement stale" not in caplog.text
+    assert _prepared_gate_statements() == ["openlot_gate_entry"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
+)
+@pytest.mark.django_db(transaction=True)
+def test_without_prepared_statements_gate_calls_prepare_nothing(
+    gates, entry_gate, exit_gate, clock, monkeypatch
+):
+    # What DB_PREPARED_STATEMENTS=false gives (behind a pooler that cannot keep them).
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    try:
+        for n in range(3):
+            assert gates.enter(entry_gate, f"NOP-{n:04d}").status_code == 201
+        clock.advance(hours=2)
+        assert gates.leave(exit_gate, "NOP-0000").status_code == 402  # a fee: two calls
+        assert gates.leave(exit_gate, "NOP-0001").json()["amount_due"] > 0
+        assert _prepared_gate_statements() == []
+    finally:
+        connection.close()  # the next test connects with the settings' threshold
