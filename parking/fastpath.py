@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper
 from psycopg import generators
 from psycopg.adapt import PyFormat, Transformer
@@ -117,18 +118,17 @@ def _call(sql: str, params: list) -> dict:
     trip of its own. Django's execute_wrappers do not see these calls; its query
     log does when it is on (DEBUG, query counts in tests).
     """
-    _close_if_closed_by_server()
+    # This thread's connection, looked up once: each use of django.db.connection
+    # looks it up again (a few microseconds, a dozen times a call).
+    db = connections[DEFAULT_DB_ALIAS]
+    _close_if_closed_by_server(db)
     try:
-        return _execute(sql, params)
+        return _execute(db, sql, params)
     except DatabaseError as error:
         sqlstate = getattr(error.__cause__, "sqlstate", None)
         if sqlstate == ASK_AGAIN:
             raise _AskAgain from error
-        if (
-            sqlstate not in STALE_STATEMENT
-            or connection.in_atomic_block
-            or not connection.get_autocommit()
-        ):
+        if sqlstate not in STALE_STATEMENT or db.in_atomic_block or not db.get_autocommit():
             raise
         # It failed before it ran, or was rolled back whole (autocommit): a fresh
         # connection prepares it again. Fails again? See DB_PREPARED_STATEMENTS.
@@ -138,20 +138,20 @@ def _call(sql: str, params: list) -> dict:
             "DB_PREPARED_STATEMENTS=false.",
             sqlstate,
         )
-    connection.close()
-    return _execute(sql, params)
+    db.close()
+    return _execute(db, sql, params)
 
 
-def _execute(sql: str, params: list) -> dict | None:
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        if connection.queries_logged:
-            with CursorDebugWrapper(None, connection).debug_sql(sql, params):
-                return _round_trip(sql, params)
-        return _round_trip(sql, params)
+def _execute(db: BaseDatabaseWrapper, sql: str, params: list) -> dict | None:
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        if db.queries_logged:
+            with CursorDebugWrapper(None, db).debug_sql(sql, params):
+                return _round_trip(db.connection, sql, params)
+        return _round_trip(db.connection, sql, params)
 
 
-def _round_trip(sql: str, params: list) -> dict | None:
+def _round_trip(raw: psycopg.Connection, sql: str, params: list) -> dict | None:
     """The call's one row, by column name, as a psycopg cursor would fetch it.
 
     Made through psycopg's own parts (its adapters to send the values and read
@@ -161,7 +161,6 @@ def _round_trip(sql: str, params: list) -> dict | None:
     (docs/performance.md). The statement is prepared under its own name, once per
     connection, unless DB_PREPARED_STATEMENTS is off.
     """
-    raw = connection.connection
     pgconn = raw.pgconn
     if not raw.autocommit and pgconn.transaction_status == TransactionStatus.IDLE:
         # A transaction of Django's (atomic) that no statement has begun yet: the
@@ -218,7 +217,7 @@ class _Kept:
         self.columns: dict[str, list[str]] = {}
 
 
-def _close_if_closed_by_server() -> None:
+def _close_if_closed_by_server(db: BaseDatabaseWrapper) -> None:
     """Django's per-request health check (DB_HEALTH_CHECKS), without its `SELECT 1`.
 
     Between requests an open connection has nothing to read. If its socket is
@@ -227,19 +226,14 @@ def _close_if_closed_by_server() -> None:
     restart already succeeds. A connection lost without a word (a network cut)
     fails its call with a 503 instead, and Django drops it after the request.
     """
-    raw = connection.connection
-    if (
-        raw is None
-        or not connection.health_check_enabled
-        or connection.health_check_done
-        or connection.in_atomic_block
-    ):
+    raw = db.connection
+    if raw is None or not db.health_check_enabled or db.health_check_done or db.in_atomic_block:
         return
     # Outside an atomic block a kept connection is idle; anything else (a
     # transaction left open or failed) is not fit for a gate decision either.
     if raw.closed or raw.info.transaction_status != TransactionStatus.IDLE or _readable(raw):
-        connection.close()
-    connection.health_check_done = True
+        db.close()
+    db.health_check_done = True
 
 
 def _readable(raw: psycopg.Connection) -> bool:

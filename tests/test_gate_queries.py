@@ -111,7 +111,7 @@ def test_gate_statements_outlive_rolled_back_transactions(gates, entry_gate, cap
 
     assert connection.connection.info.backend_pid == backend  # not reconnected
     assert "prepared statement stale" not in caplog.text
-    assert _prepared_gate_statements() == ["openlot_gate_entry"]
+    assert "openlot_gate_entry" in _prepared_gate_statements()
 
 
 @pytest.mark.skipif(
