@@ -5,7 +5,8 @@
 gunicorn (production settings) on PostgreSQL, both started here. In one run:
 
 1. saturation, closed loop: wrk with 32 connections POSTs to a bare JSON view
-   (every middleware, no work): the baseline;
+   (every middleware, no work): the baseline, sent the gate calls' own requests
+   by the same script (and, for comparison, one fixed request);
 2. saturation, closed loop: wrk with 32 connections, each a gate pair on its
    own lot, driving entry -> exit cycles with fresh plates;
    (1 and 2 alternate for three rounds of 15 s each; the median round counts;
@@ -175,14 +176,26 @@ def gate_cycles(wrk_bin: str, url: str, env: dict, args, lots: int, run: str, pa
 def saturation_round(wrk_bin: str, url: str, env: dict, args, lots: int, run: str, floor: bool):
     """One bare-view run, then one gate-cycle run (and the floor views, the gate stack's bare)."""
     # One wrk thread per connection, as the gate script needs (one gate pair each).
-    bare = wrk(wrk_bin, f"{url}/bench/bare", HERE / "bare_post.lua", connections=args.connections,
-               threads=args.connections, seconds=args.seconds)  # fmt: skip
+    # The baseline gets the same load: the gate script's requests (its bodies, its
+    # headers, its two paths) all sent to the bare view, so the load generator, on
+    # the same cores, costs the baseline what it costs the gate calls.
+    bare = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
+               threads=args.connections, seconds=args.seconds,
+               args=[str(lots), run, "/bench/bare", "/bench/bare"])  # fmt: skip
+    # The baseline as measured until 1 December: one fixed request, no script per call.
+    bare_fixed = wrk(wrk_bin, f"{url}/bench/bare", HERE / "bare_post.lua",
+                     connections=args.connections, threads=args.connections,
+                     seconds=args.seconds)  # fmt: skip
     gates = gate_cycles(wrk_bin, url, env, args, lots, run)
     bare_rate = bare["requests_per_second"]
     result = {
         "bare_view": bare,
+        "bare_view_fixed_request": bare_fixed,
         "gate_cycles": gates,
         "throughput_ratio": round(gates["requests_per_second"] / bare_rate, 3),
+        "ratio_to_fixed_request_bare": round(
+            gates["requests_per_second"] / bare_fixed["requests_per_second"], 3
+        ),
     }
     if floor:
         paths = [f"/{GATE_STACK}floor/entry", f"/{GATE_STACK}floor/exit"]
@@ -190,9 +203,9 @@ def saturation_round(wrk_bin: str, url: str, env: dict, args, lots: int, run: st
         result["floor_ratio"] = round(result["floor_cycles"]["requests_per_second"] / bare_rate, 3)
         # The bare view where gate calls are answered: what skipping the browser
         # middleware alone is worth, and the gate calls against that.
-        lean = wrk(wrk_bin, f"{url}/{GATE_STACK}bare", HERE / "bare_post.lua",
-                   connections=args.connections, threads=args.connections,
-                   seconds=args.seconds)  # fmt: skip
+        lean = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
+                   threads=args.connections, seconds=args.seconds,
+                   args=[str(lots), run, *[f"/{GATE_STACK}bare"] * 2])  # fmt: skip
         result["bare_view_gate_stack"] = lean
         result["ratio_to_gate_stack_bare"] = round(
             gates["requests_per_second"] / lean["requests_per_second"], 3
@@ -225,7 +238,8 @@ def measure_path(wrk_bin: str, env: dict, args, lots: int, path: str, run: int) 
                 else ""
             )
             print(f"[{path}] round {n + 1}: bare view "
-                  f"{done['bare_view']['requests_per_second']:.0f} req/s, gate calls "
+                  f"{done['bare_view']['requests_per_second']:.0f} req/s (a fixed request: "
+                  f"{done['bare_view_fixed_request']['requests_per_second']:.0f}), gate calls "
                   f"{done['gate_cycles']['requests_per_second']:.0f} req/s "
                   f"= {done['throughput_ratio']:.2f} x bare{floor}", flush=True)  # fmt: skip
         median = sorted(rounds, key=lambda r: r["throughput_ratio"])[len(rounds) // 2]

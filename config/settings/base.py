@@ -118,11 +118,11 @@ def database_from_env(url: str) -> dict:
         options = config.setdefault("OPTIONS", {})
         options["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
         # Gate calls run as prepared statements, planned once per connection
-        # (parking.fastpath). Django turns psycopg's preparing off unless told; its
-        # own queries are never prepared either way (client-side binding), though
-        # with it on, psycopg sends DEALLOCATE ALL after a rollback. A pooler that
-        # cannot keep prepared statements (PgBouncer before 1.22 in transaction
-        # mode) needs DB_PREPARED_STATEMENTS=false.
+        # (parking.fastpath prepares them itself, under their own names, when
+        # psycopg's prepare_threshold is set). Django's own queries are never
+        # prepared either way (client-side binding). A pooler that cannot keep
+        # prepared statements (PgBouncer before 1.22 in transaction mode) needs
+        # DB_PREPARED_STATEMENTS=false.
         prepared = env.bool("DB_PREPARED_STATEMENTS", default=True)
         options["prepare_threshold"] = PSYCOPG_PREPARE_THRESHOLD if prepared else None
     return config
