@@ -85,7 +85,10 @@ class AccessLogWhenAsked(Logger):
 
     def setup(self, cfg):  # at start, and again when a reload reads the settings anew
         super().setup(cfg)
-        self.access_log_kept = bool(cfg.accesslog)
+        # gunicorn's own rule, less "any logging configuration".
+        self.access_log_kept = bool(
+            cfg.accesslog or (cfg.syslog and not cfg.disable_redirect_access_to_syslog)
+        )
 
     def access(self, resp, req, environ, request_time):
         if self.access_log_kept:

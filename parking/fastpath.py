@@ -13,8 +13,8 @@ import itertools
 import logging
 import re
 import select
-import threading
 import uuid
+import weakref
 from datetime import datetime, timedelta
 
 import psycopg
@@ -35,9 +35,10 @@ from .models import Direction, Outcome, ParkingSession, hash_token
 from .plates import ocr_key
 from .status import session_status
 
-# Typed as the functions declare them, so each call is one prepared statement
-# whatever the values (psycopg sends a small int as int2, a None untyped).
 logger = logging.getLogger(__name__)
+
+# Each value cast to the type the function declares: the values are sent as text,
+# untyped, so the casts are what give the prepared statement its parameter types.
 
 ENTRY = (
     "SELECT * FROM openlot_gate_entry(%s::text, %s::uuid, %s::text, %s::text, %s::text,"
@@ -74,8 +75,10 @@ _STATEMENTS = {
     RECORD_EXIT: (_numbered(RECORD_EXIT), b"openlot_gate_exit"),
 }
 
-# Per thread, as Django's connections are: parking.fastpath._Kept.
-_kept = threading.local()
+# Per connection (prepared statements belong to it): parking.fastpath._Kept.
+_kept: "weakref.WeakKeyDictionary[psycopg.Connection, _Kept]" = weakref.WeakKeyDictionary()
+# The server already has a statement of that name (its reply to PREPARE was lost).
+ALREADY_PREPARED = "42P05"
 
 
 class _AskAgain(Exception):
@@ -169,47 +172,54 @@ def _round_trip(raw: psycopg.Connection, sql: str, params: list) -> dict | None:
         # sends DEALLOCATE ALL after every rollback, which would drop ours too.
         cursor = psycopg.Cursor(raw, row_factory=dict_row)
         return cursor.execute(sql, params, prepare=False).fetchone()
-    kept = _kept_for(raw)
     numbered, name = _STATEMENTS[sql]
-    values = kept.transformer.dump_sequence(params, [PyFormat.TEXT] * len(params))
+    prepared = raw.prepare_threshold is not None
     with raw.lock:
-        if raw.prepare_threshold is None:
+        kept = _kept_for(raw)
+        values = kept.transformer.dump_sequence(params, [PyFormat.TEXT] * len(params))
+        if not prepared:
             pgconn.send_query_params(numbered, values)
         else:
             if name not in kept.prepared:
                 pgconn.send_prepare(name, numbered)
-                _raise_if_failed(raw, raw.wait(generators.execute(pgconn)))
+                _raise_if_failed(raw, raw.wait(generators.execute(pgconn)), ALREADY_PREPARED)
                 kept.prepared.add(name)
             pgconn.send_query_prepared(name, values)
         results = raw.wait(generators.execute(pgconn))
-    _raise_if_failed(raw, results)
-    (result,) = results
-    if not result.ntuples:
-        return None
-    columns = kept.columns.get(sql)
-    if columns is None:
-        columns = kept.columns[sql] = [result.fname(n).decode() for n in range(result.nfields)]
-    kept.transformer.set_pgresult(result)
-    return dict(zip(columns, kept.transformer.load_row(0, tuple), strict=True))
+        _raise_if_failed(raw, results)
+        (result,) = results
+        if not result.ntuples:
+            return None
+        # A prepared statement's columns stay as they were: a function that changed
+        # them fails the call (0A000) and the connection is replaced. Unprepared, each
+        # result is read as it comes.
+        columns = kept.columns.get(sql) if prepared else None
+        if columns is None:
+            columns = [result.fname(n).decode() for n in range(result.nfields)]
+            if prepared:
+                kept.columns[sql] = columns
+        kept.transformer.set_pgresult(result)
+        return dict(zip(columns, kept.transformer.load_row(0, tuple), strict=True))
 
 
-def _raise_if_failed(raw: psycopg.Connection, results: list) -> None:
+def _raise_if_failed(raw: psycopg.Connection, results: list, *harmless: str) -> None:
     for result in results:
         if result.status not in (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK):
-            raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+            error = psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+            if error.sqlstate not in harmless:
+                raise error
 
 
 def _kept_for(raw: psycopg.Connection) -> "_Kept":
-    """This thread's adapters and statements for this thread's connection."""
-    kept = getattr(_kept, "state", None)
-    if kept is None or kept.connection is not raw:
-        kept = _kept.state = _Kept(raw)
+    """The adapters and prepared statements of this connection (under its lock)."""
+    kept = _kept.get(raw)
+    if kept is None:
+        kept = _kept[raw] = _Kept(raw)
     return kept
 
 
 class _Kept:
     def __init__(self, raw: psycopg.Connection):
-        self.connection = raw
         # Keeps the dumpers of the values' types and the loaders of the columns'
         # types from one call to the next, as a cursor given the same query would.
         self.transformer = Transformer(raw)

@@ -133,3 +133,20 @@ def test_without_prepared_statements_gate_calls_prepare_nothing(
         assert _prepared_gate_statements() == []
     finally:
         connection.close()  # the next test connects with the settings' threshold
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_already_has_is_used_as_it_is(gates, entry_gate, caplog):
+    from parking import fastpath
+
+    assert gates.enter(entry_gate, "ABC-1234").status_code == 201
+    backend = connection.connection.info.backend_pid
+    # As if the reply to PREPARE had been lost: the server has it, we do not know.
+    fastpath._kept.clear()
+
+    assert gates.enter(entry_gate, "XYZ-9876").status_code == 201
+    assert connection.connection.info.backend_pid == backend
+    assert _prepared_gate_statements().count("openlot_gate_entry") == 1

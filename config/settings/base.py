@@ -95,8 +95,9 @@ TEMPLATES = [
     },
 ]
 
-# psycopg's own default. It applies to server-binding cursors (parking.fastpath's,
-# which ask to prepare at once); Django's cursors bind on the client and never prepare.
+# psycopg's own default. parking.fastpath reads it as on/off only (None: gate calls
+# are not prepared) and prepares its statements itself; Django's cursors bind on the
+# client and never prepare.
 PSYCOPG_PREPARE_THRESHOLD = 5
 
 
