@@ -83,3 +83,15 @@ def test_an_unknown_gate_path_and_a_wrong_method_answer_in_json(client, entry_ga
     assert (wrong_method.status_code, wrong_method.json()["code"]) == (405, "method_not_allowed")
     # Said by the stack, not the gate API, and still shaped as a gate's answer.
     assert missing.json()["open"] is False and wrong_method.json()["open"] is False
+
+
+def test_a_gate_view_kept_from_one_urlconf_is_not_answered_under_another(client, settings, db):
+    # The benchmark's URLconf adds a bare view where gate calls are answered.
+    settings.ROOT_URLCONF = "benchmarks.urls"
+    assert client.post("/api/gates/bench/bare").json()["code"] == "bare"
+
+    settings.ROOT_URLCONF = "config.urls"
+    response = client.post("/api/gates/bench/bare")
+
+    assert response.status_code == 404
+    assert "bare" not in response.content.decode()
