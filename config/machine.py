@@ -54,8 +54,8 @@ class GateCallMiddleware:
     def _gate_view(self, path: str) -> ResolverMatch | None:
         """The match of a gate view's path, resolved once per URLconf and kept.
 
-        Resolving walks the URLconf's patterns at every request (a third of the
-        handler's own time for a gate call). Gate views take no arguments from the
+        Resolving walks the URLconf's patterns at every request (about 40 us a call
+        on the development machine, loaded). Gate views take no arguments from the
         path, so one match serves every call; only they are kept, so the paths
         anyone may send cannot grow this. A changed URLconf (tests) comes with a
         new resolver, and so with matches of its own.
