@@ -13,8 +13,8 @@ import itertools
 import logging
 import re
 import select
+import threading
 import uuid
-import weakref
 from datetime import datetime, timedelta
 
 import psycopg
@@ -75,8 +75,9 @@ _STATEMENTS = {
     RECORD_EXIT: (_numbered(RECORD_EXIT), b"openlot_gate_exit"),
 }
 
-# Per connection (prepared statements belong to it): parking.fastpath._Kept.
-_kept: "weakref.WeakKeyDictionary[psycopg.Connection, _Kept]" = weakref.WeakKeyDictionary()
+# Per thread, as Django's connections are, for the thread's connection of the moment:
+# parking.fastpath._Kept (replaced with the connection, so a closed one is not kept).
+_kept = threading.local()
 # The server already has a statement of that name (its reply to PREPARE was lost).
 ALREADY_PREPARED = "42P05"
 
@@ -211,15 +212,20 @@ def _raise_if_failed(raw: psycopg.Connection, results: list, *harmless: str) -> 
 
 
 def _kept_for(raw: psycopg.Connection) -> "_Kept":
-    """The adapters and prepared statements of this connection (under its lock)."""
-    kept = _kept.get(raw)
-    if kept is None:
-        kept = _kept[raw] = _Kept(raw)
+    """This thread's adapters and prepared statements for this thread's connection.
+
+    Should one connection serve two threads (Django allows it, for tests with a
+    live server), each prepares once and finds the other's statement (42P05).
+    """
+    kept = getattr(_kept, "state", None)
+    if kept is None or kept.connection is not raw:
+        kept = _kept.state = _Kept(raw)
     return kept
 
 
 class _Kept:
     def __init__(self, raw: psycopg.Connection):
+        self.connection = raw
         # Keeps the dumpers of the values' types and the loaders of the columns'
         # types from one call to the next, as a cursor given the same query would.
         self.transformer = Transformer(raw)

@@ -5,6 +5,9 @@ decision's transaction shows as SAVEPOINT/RELEASE (in production BEGIN/COMMIT).
 On PostgreSQL's fast path a decision is one statement (entry) or two (exit).
 """
 
+import gc
+import weakref
+
 import pytest
 from django.db import connection, transaction
 
@@ -145,8 +148,22 @@ def test_a_statement_the_server_already_has_is_used_as_it_is(gates, entry_gate, 
     assert gates.enter(entry_gate, "ABC-1234").status_code == 201
     backend = connection.connection.info.backend_pid
     # As if the reply to PREPARE had been lost: the server has it, we do not know.
-    fastpath._kept.clear()
+    fastpath._kept.state = None
 
     assert gates.enter(entry_gate, "XYZ-9876").status_code == 201
     assert connection.connection.info.backend_pid == backend
     assert _prepared_gate_statements().count("openlot_gate_entry") == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_replaced_connection_is_not_kept_alive(gates, entry_gate):
+    assert gates.enter(entry_gate, "ABC-1234").status_code == 201
+    replaced = weakref.ref(connection.connection)
+    connection.close()  # as after CONN_MAX_AGE, or a database restart
+
+    assert gates.enter(entry_gate, "XYZ-9876").status_code == 201
+    gc.collect()
+    assert replaced() is None
