@@ -63,16 +63,18 @@ STALE_STATEMENT = frozenset({"0A000", "26000"})
 
 
 # The statements for libpq, numbered $1, $2 ..., each with the name it is prepared
-# under (psycopg's own prepared statements are named _pg3_*).
-def _numbered(sql: str) -> bytes:
+# under (psycopg's own prepared statements are named _pg3_*) and the format of its
+# values: all text, typed by the casts in the statement.
+def _statement(sql: str, name: bytes) -> tuple[bytes, bytes, list[PyFormat]]:
     number = itertools.count(1)
-    return re.sub("%s", lambda _placeholder: f"${next(number)}", sql).encode()
+    numbered = re.sub("%s", lambda _placeholder: f"${next(number)}", sql).encode()
+    return numbered, name, [PyFormat.TEXT] * sql.count("%s")
 
 
 _STATEMENTS = {
-    ENTRY: (_numbered(ENTRY), b"openlot_gate_entry"),
-    LEAVE: (_numbered(LEAVE), b"openlot_gate_leave"),
-    RECORD_EXIT: (_numbered(RECORD_EXIT), b"openlot_gate_exit"),
+    ENTRY: _statement(ENTRY, b"openlot_gate_entry"),
+    LEAVE: _statement(LEAVE, b"openlot_gate_leave"),
+    RECORD_EXIT: _statement(RECORD_EXIT, b"openlot_gate_exit"),
 }
 
 # Per thread, as Django's connections are, for the thread's connection of the moment:
@@ -173,11 +175,11 @@ def _round_trip(raw: psycopg.Connection, sql: str, params: list) -> dict | None:
         # sends DEALLOCATE ALL after every rollback, which would drop ours too.
         cursor = psycopg.Cursor(raw, row_factory=dict_row)
         return cursor.execute(sql, params, prepare=False).fetchone()
-    numbered, name = _STATEMENTS[sql]
+    numbered, name, formats = _STATEMENTS[sql]
     prepared = raw.prepare_threshold is not None
     with raw.lock:
         kept = _kept_for(raw)
-        values = kept.transformer.dump_sequence(params, [PyFormat.TEXT] * len(params))
+        values = kept.transformer.dump_sequence(params, formats)
         if not prepared:
             pgconn.send_query_params(numbered, values)
         else:

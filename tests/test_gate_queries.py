@@ -11,6 +11,11 @@ import weakref
 import pytest
 from django.db import connection, transaction
 
+# Prepared statements exist only on PostgreSQL's fast path (SQLite decides through the ORM).
+prepared_statements = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
+)
+
 ROUND_TRIPS = {
     # ORM: gate+lot lookup; SAVEPOINT; INSERT session; UPDATE lot; INSERT event; RELEASE
     ("orm", "entry"): 6,
@@ -72,9 +77,7 @@ def test_the_gate_is_marked_seen_at_most_once_a_minute(gates, entry_gate, clock,
     assert Gate.objects.get(pk=entry_gate.pk).last_seen_at == clock.now()
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
-)
+@prepared_statements
 def test_gate_calls_are_prepared_once_per_connection(gates, entry_gate, exit_gate, clock):
     for n in range(3):
         gates.enter(entry_gate, f"PRE-{n:04d}")
@@ -92,12 +95,10 @@ def _prepared_gate_statements() -> list[str]:
         cursor.execute(
             "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%%openlot_gate_%%'"
         )
-        return sorted(name for (name,) in cursor.fetchall())
+        return [name for (name,) in cursor.fetchall()]
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
-)
+@prepared_statements
 @pytest.mark.django_db(transaction=True)
 def test_gate_statements_outlive_rolled_back_transactions(gates, entry_gate, caplog):
     # Gate calls that begin a Django transaction, rolled back each time. Were they
@@ -117,9 +118,7 @@ def test_gate_statements_outlive_rolled_back_transactions(gates, entry_gate, cap
     assert "openlot_gate_entry" in _prepared_gate_statements()
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
-)
+@prepared_statements
 @pytest.mark.django_db(transaction=True)
 def test_without_prepared_statements_gate_calls_prepare_nothing(
     gates, entry_gate, exit_gate, clock, monkeypatch
@@ -138,11 +137,9 @@ def test_without_prepared_statements_gate_calls_prepare_nothing(
         connection.close()  # the next test connects with the settings' threshold
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
-)
+@prepared_statements
 @pytest.mark.django_db(transaction=True)
-def test_a_statement_the_server_already_has_is_used_as_it_is(gates, entry_gate, caplog):
+def test_a_statement_the_server_already_has_is_used_as_it_is(gates, entry_gate):
     from parking import fastpath
 
     assert gates.enter(entry_gate, "ABC-1234").status_code == 201
@@ -155,9 +152,7 @@ def test_a_statement_the_server_already_has_is_used_as_it_is(gates, entry_gate, 
     assert _prepared_gate_statements().count("openlot_gate_entry") == 1
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL's fast path"
-)
+@prepared_statements
 @pytest.mark.django_db(transaction=True)
 def test_a_replaced_connection_is_not_kept_alive(gates, entry_gate):
     assert gates.enter(entry_gate, "ABC-1234").status_code == 201
