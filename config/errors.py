@@ -49,6 +49,8 @@ class GateErrorOut(ErrorOut):
     """A gate's refusal: like any error, and `open` is false so the gate can act on it alone."""
 
     open: bool = False
+    # With 503 `busy`, as its Retry-After header: ask again after this many seconds.
+    retry_after: int | None = None
 
 
 # What is wrong with a field, for the pydantic error types our schemas can give: in
@@ -62,6 +64,9 @@ _FIELD_MESSAGES = {
     "less_than_equal": _("Input should be less than or equal to %(le)s"),
     "finite_number": _("Input should be a finite number"),
     "string_type": _("Input should be a valid string"),
+    "string_unicode": _(
+        "Input should be a valid string, unable to parse raw data as a unicode string"
+    ),
     "string_too_short": ngettext_lazy(
         "String should have at least %(min_length)s character",
         "String should have at least %(min_length)s characters",

@@ -61,9 +61,22 @@ def _chunked(request: HttpRequest) -> bool:
     return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
 
 
+def _unreadable_length(request: HttpRequest) -> bool:
+    """Whether the request declares a Content-Length that is no number of bytes ("abc", "-1")."""
+    length = request.META.get("CONTENT_LENGTH")
+    if not length:
+        return False
+    try:
+        return int(length) < 0
+    except ValueError:
+        return True
+
+
 class JsonApiErrorsMiddleware:
     """Under /api/, Django's own HTML refusals (unknown path, wrong method) become JSON,
-    and a chunked body (which Django cannot read) is a 411 before anything reads it.
+    a chunked body (which Django cannot read) is a 411 before anything reads it, and a
+    Content-Length that is no number a 400 (gunicorn refuses one itself; runserver and
+    other servers pass it on).
 
     Every API answer then has a machine `code` and a human `message`, as the
     OpenAPI document promises, whatever part of the stack refused.
@@ -75,15 +88,10 @@ class JsonApiErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/") and _chunked(request):
-            # Django reads a body by its Content-Length; a chunked one would be read as
-            # empty and refused as bad JSON or a missing plate, blaming what was sent.
-            message = _(
-                "Send the body with a Content-Length header: a chunked body cannot be read."
-            )
-            # Before LocaleMiddleware: the request's language is read here.
-            language = translation.get_language_from_request(request)
-            return self.refusal(request, 411, "length_required", message, language)
+        if request.path.startswith("/api/"):
+            refused = self._unreadable_body(request)
+            if refused is not None:
+                return refused
         response = self.get_response(request)
         code = self.CODES.get(response.status_code)
         if (
@@ -106,6 +114,23 @@ class JsonApiErrorsMiddleware:
             replacement["Allow"] = response["Allow"]
         return replacement
 
+    def _unreadable_body(self, request) -> JsonResponse | None:
+        if _chunked(request):
+            # Django reads a body by its Content-Length; a chunked one would be read as
+            # empty and refused as bad JSON or a missing plate, blaming what was sent.
+            status, code = 411, "length_required"
+            message = _(
+                "Send the body with a Content-Length header: a chunked body cannot be read."
+            )
+        elif _unreadable_length(request):
+            status, code = 400, "malformed_body"
+            message = _("The Content-Length header must be the body's length in bytes.")
+        else:
+            return None
+        # Before LocaleMiddleware: the request's language is read here.
+        language = translation.get_language_from_request(request)
+        return self.refusal(request, status, code, message, language)
+
     @staticmethod
     def refusal(request, status: int, code: str, message, language=None) -> JsonResponse:
         """A refusal shaped as the API's are: in the gate's language if a gate's token
@@ -113,7 +138,7 @@ class JsonApiErrorsMiddleware:
         body = {"code": code}
         if request.path.startswith(GATE_PATH_PREFIX):
             body = {"open": False, **body}  # as every gate answer says
-            if status != 400:  # not for a Host this server does not answer
+            if code != "bad_request":  # not for a Host this server does not answer
                 from parking.api import gate_language  # parking's API imports this module
 
                 language = gate_language(request) or language

@@ -146,6 +146,12 @@ def _form_payload(request: HttpRequest, schema):
     )
     if repeated:
         raise fields_sent_twice(repeated)
+    if "photo" in fields:
+        # Form text, not a file (a client that forgot to attach it): admitting the car
+        # without its photo would hide the mistake from whoever wrote the client.
+        raise ApiError(
+            422, "invalid_photo", _("Send the photo as a file (multipart file field photo).")
+        )
     # Each field means what it means in JSON (an empty read_id is no UUID: 422).
     return _validated(schema, fields.dict()), files.get("photo")
 
@@ -258,8 +264,9 @@ def respond(request: HttpRequest, decision: GateDecision, response: HttpResponse
 
 
 def _request_body_doc(schema, *, with_photo: bool) -> dict:
+    """JSON, or the same fields as a form (read_gate_payload reads both), with a photo file."""
     json_schema = schema.model_json_schema()
-    content = {"application/json": {"schema": json_schema}}
+    form_schema = json_schema
     if with_photo:
         form_schema = {
             **json_schema,
@@ -273,7 +280,10 @@ def _request_body_doc(schema, *, with_photo: bool) -> dict:
                 },
             },
         }
-        content["multipart/form-data"] = {"schema": form_schema}
+    content = {
+        "application/json": {"schema": json_schema},
+        "multipart/form-data": {"schema": form_schema},
+    }
     return {"requestBody": {"required": True, "content": content}}
 
 
@@ -281,6 +291,7 @@ GATE_ERRORS = {
     400: GateErrorOut,
     401: GateErrorOut,
     403: GateErrorOut,
+    411: GateErrorOut,
     413: GateErrorOut,
     415: GateErrorOut,
     422: GateErrorOut,
@@ -297,7 +308,8 @@ GATE_ERRORS = {
     openapi_extra=_request_body_doc(EntryIn, with_photo=True),
 )
 def entry(request: HttpRequest, response: HttpResponse):
-    """201 `entered` (open), 200 `already_inside` (open again, counted once), 409 `full`."""
+    """201 `entered` (open), 200 `already_inside` (open again, counted once), 409 `full`
+    or `lot_closed`."""
     payload, upload = read_gate_payload(request, EntryIn)
     now = timezone.now()
     try:

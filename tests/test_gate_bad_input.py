@@ -182,6 +182,38 @@ def test_a_chunked_body_is_asked_for_again_with_its_length(client, entry_gate, l
     assert_nothing_changed(lot)
 
 
+@pytest.mark.parametrize("length", ["abc", "18, 18", "-1"])
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/gates/entry", "application/json"),
+        ("/api/gates/entry", "multipart/form-data; boundary=x"),
+        ("/api/gates/exit", "application/json"),
+        ("/api/payments", "application/json"),
+    ],
+)
+def test_a_content_length_that_is_no_length_is_refused(
+    client, entry_gate, lot, path, content_type, length
+):
+    # gunicorn refuses such a request itself; runserver and other servers pass it on.
+    response = client.generic(
+        "POST",
+        path,
+        b'{"plate": "ABC-1234"}',
+        content_type=content_type,
+        headers={"Authorization": f"Bearer {entry_gate.token}"},
+        CONTENT_LENGTH=length,
+    )
+
+    assert response.status_code == 400
+    assert response.json() | {"open": False} == {
+        "open": False,
+        "code": "malformed_body",
+        "message": "The Content-Length header must be the body's length in bytes.",
+    }
+    assert_nothing_changed(lot)
+
+
 def test_get_is_not_a_gate_call(client, entry_gate):
     response = client.get(
         "/api/gates/entry", headers={"Authorization": f"Bearer {entry_gate.token}"}

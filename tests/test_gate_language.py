@@ -143,6 +143,22 @@ def test_a_bad_body_from_a_chinese_gate_is_explained_in_chinese(client, chinese_
     assert response.json()["errors"] == [{"field": "plate", "message": "輸入值必須是字串"}]
 
 
+def test_a_plate_that_is_no_unicode_text_is_explained_in_chinese(client, chinese_entry):
+    # A lone surrogate escape: valid JSON, but no text pydantic can read.
+    response = client.post(
+        "/api/gates/entry",
+        data=b'{"plate": "AB12\\ud800"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {chinese_entry.token}"},
+        **ASKS_FOR_ENGLISH,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "plate", "message": "輸入值必須是有效的字串，無法將原始資料解析為 Unicode 字串"}
+    ]
+
+
 def test_an_unknown_token_is_refused_in_the_language_asked_for(client, db):
     response = client.post(
         "/api/gates/entry",
@@ -184,8 +200,9 @@ def test_an_owner_sets_a_gates_language_in_the_admin(client, owner, gates, lot):
 
 
 def test_what_the_stack_refuses_is_said_in_the_gates_language_with_a_length(client, chinese_entry):
-    # A wrong method, a mistyped path (a trailing slash) and a chunked body are refused
-    # before the gate API runs; the gate still reads its own language, and a length.
+    # A wrong method, a mistyped path (a trailing slash), a chunked body and a length that
+    # is no number are refused before the gate API runs; the gate still reads its own
+    # language, and a length.
     token = {"Authorization": f"Bearer {chinese_entry.token}"}
     answers = {
         "method_not_allowed": client.get("/api/gates/entry", headers=token, **ASKS_FOR_ENGLISH),
@@ -197,6 +214,15 @@ def test_what_the_stack_refuses_is_said_in_the_gates_language_with_a_length(clie
             content_type="application/json",
             headers={**token, "Transfer-Encoding": "chunked"},
             CONTENT_LENGTH="",
+            **ASKS_FOR_ENGLISH,
+        ),
+        "malformed_body": client.generic(
+            "POST",
+            "/api/gates/entry",
+            b'{"plate": "ABC-1234"}',
+            content_type="application/json",
+            headers=token,
+            CONTENT_LENGTH="abc",
             **ASKS_FOR_ENGLISH,
         ),
     }

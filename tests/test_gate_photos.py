@@ -154,6 +154,26 @@ def test_a_photo_over_the_size_limit_is_refused(client, entry_gate, settings):
     assert stored_files(settings) == []
 
 
+@pytest.mark.parametrize("path", ["/api/gates/entry", "/api/gates/exit"])
+def test_a_photo_sent_as_text_is_refused_not_dropped(client, entry_gate, exit_gate, lot, path):
+    # A client that forgot to attach the file: told so, not admitted without its photo.
+    gate = entry_gate if path.endswith("entry") else exit_gate
+    response = client.post(
+        path,
+        data={"plate": "ABC-1234", "photo": "car.jpg"},
+        headers={"Authorization": f"Bearer {gate.token}"},
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "open": False,
+        "code": "invalid_photo",
+        "message": "Send the photo as a file (multipart file field photo).",
+    }
+    assert not ParkingSession.objects.exists() and not GateEvent.objects.exists()
+    assert Lot.objects.get(pk=lot.pk).occupied == 0
+
+
 def test_a_photo_is_not_kept_when_the_car_is_not_admitted(client, entry_gate, lot, settings):
     Lot.objects.filter(pk=lot.pk).update(capacity=0)
 

@@ -16,13 +16,13 @@ def statuses(openapi, path, method):
 
 def test_entry_documents_its_answers_and_refusals(openapi):
     assert statuses(openapi, "/api/gates/entry", "post") >= {
-        "200", "201", "400", "401", "403", "409", "413", "415", "422", "503"
+        "200", "201", "400", "401", "403", "409", "411", "413", "415", "422", "503"
     }  # fmt: skip
 
 
 def test_exit_documents_its_answers_and_refusals(openapi):
     assert statuses(openapi, "/api/gates/exit", "post") >= {
-        "200", "400", "401", "402", "403", "404", "413", "415", "422", "503"
+        "200", "400", "401", "402", "403", "404", "409", "411", "413", "415", "422", "503"
     }  # fmt: skip
 
 
@@ -38,6 +38,20 @@ def test_entry_takes_json_or_a_photo_upload(openapi):
         "photo_url",
     }
     assert body["multipart/form-data"]["schema"]["properties"]["photo"]["format"] == "binary"
+
+
+def test_exit_takes_json_or_a_form_without_a_photo(openapi):
+    # read_gate_payload reads both for either gate; only an entry keeps a photo.
+    body = openapi["paths"]["/api/gates/exit"]["post"]["requestBody"]["content"]
+    for content_type in ("application/json", "multipart/form-data"):
+        assert set(body[content_type]["schema"]["properties"]) == {"plate", "read_id"}
+
+
+def test_a_busy_gate_call_documents_when_to_ask_again(openapi):
+    refusal = openapi["paths"]["/api/gates/entry"]["post"]["responses"]["503"]
+    schema = refusal["content"]["application/json"]["schema"]
+    name = schema["$ref"].rsplit("/", 1)[-1]
+    assert "retry_after" in openapi["components"]["schemas"][name]["properties"]
 
 
 def test_gates_authenticate_with_a_bearer_token(openapi):
