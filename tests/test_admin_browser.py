@@ -79,3 +79,18 @@ def test_an_owner_marks_a_car_paid_in_cash_and_the_exit_gate_opens_for_it(
     page.reload()
     expect(rows).to_have_count(2)
     expect(page.locator("#result_list")).not_to_contain_text("ABC1234")
+
+
+def test_the_language_buttons_stay_on_one_line_on_a_phone(live_server, page, db):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{live_server.url}/admin/login/")
+
+    for name in ("English", "繁體中文"):
+        button = page.get_by_role("button", name=name)
+        # The distinct tops of the text's boxes (Chromium gives a box per CJK character).
+        lines = button.evaluate(
+            "b => { const r = document.createRange(); r.selectNodeContents(b);"
+            " return new Set([...r.getClientRects()].map(box => Math.round(box.top))).size; }"
+        )
+        assert lines == 1, name
+        expect(button).to_be_in_viewport(ratio=1)

@@ -316,6 +316,18 @@ def test_marking_a_car_paid_in_cash_records_a_payment_and_the_exit_gate_opens(
     assert (exit_response.status_code, exit_response.json()["code"]) == (200, "exit_granted")
 
 
+def test_a_paid_cars_fee_runs_from_the_end_of_its_exit_window(owner_client, car, clock):
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)  # at 10:00: out by 10:15
+
+    page = owner_client.get(change_url(car)).content.decode()
+    assert "2026-03-02 10:15, if still inside then" in page
+    assert "2026-03-02 09:00, if" not in page  # not from its entry: that period is paid
+
+    clock.advance(minutes=20)
+    page = owner_client.get(change_url(car)).content.decode()
+    assert "2026-03-02 10:15" in page and "if still inside then" not in page  # it stayed on
+
+
 def test_marking_paid_in_cash_asks_first_with_what_each_car_owes_now(
     owner_client, car, gates, entry_gate, clock
 ):

@@ -46,6 +46,7 @@ def test_cash_closes_the_sandbox_checkout_and_its_page_can_no_longer_take_money(
     assert Payment.objects.get(pk=online.pk).status == "expired"
     assert list(Payment.objects.filter(status="succeeded")) == [cash]
     page = client.get(f"/kiosk/payments/{online.pk}/").content.decode()
+    assert "Payment closed" in page and "Payment expired" not in page  # it did not expire
     assert "Paid at the booth instead." in page
     # The driver's page says where that leaves them: out, not "try again".
     assert "Your car is paid: exit allowed until 10:15" in page  # cash at 10:00

@@ -167,7 +167,13 @@ class ParkingSessionAdmin(ScopedAdmin):
 
     @admin.display(description=_("fee runs from"))
     def fee_runs_from(self, session):
-        return lot_time(status_now(session).billing_from, session.lot)
+        status = status_now(session)
+        if status.state == SessionState.PAID:
+            # No fee runs in a paid exit window; a car still inside after it owes from its end.
+            return gettext("%(time)s, if still inside then") % {
+                "time": lot_time(status.exit_allowed_until, session.lot)
+            }
+        return lot_time(status.billing_from, session.lot)
 
     def get_queryset(self, request):
         # Whether the driver is paying online right now: an owner about to take cash
