@@ -122,6 +122,18 @@ def test_clicking_a_marker_selects_the_lot_in_the_list(live_server, page, lots_a
     expect(page.locator(".lot-popup-vacancy")).to_have_text("20 of 20 spaces free")
 
 
+def test_clicking_anywhere_on_a_lots_card_selects_it(live_server, page, lots_around_here):
+    open_map(page, live_server)
+    card = page.locator(".lot-list > li").nth(4)  # Lot 04: 11 of 20 free
+
+    card.locator(".lot-address").click()
+
+    expect(card).to_have_class(re.compile(r"\bis-selected\b"))
+    expect(page.locator(".lot-popup-name")).to_have_text("Lot 04")
+    page.locator(".lot-list > li").nth(2).locator(".lot-vacancy").click()
+    expect(page.locator(".lot-popup-name")).to_have_text("Lot 02")
+
+
 def test_the_list_works_with_the_keyboard(live_server, page, lots_around_here):
     open_map(page, live_server)
     links = page.locator(".lot-list .lot-link")

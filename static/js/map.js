@@ -336,11 +336,15 @@
     if (next) next.focus();
   }
 
+  // Anywhere on a lot's card selects it (its name is the link keyboards and screen
+  // readers use); the card's other links (the kiosk's) go where they go.
   function onListClick(event) {
-    var link = event.target.closest(".lot-link");
-    if (!link) return;
+    var item = event.target.closest(".lot-item");
+    if (!item) return;
+    var link = event.target.closest("a");
+    if (link && !link.classList.contains("lot-link")) return;
     event.preventDefault();
-    select(Number(link.closest("li").dataset.lotId));
+    select(Number(item.dataset.lotId));
   }
 
   // --- start -----------------------------------------------------------------
