@@ -387,13 +387,16 @@ def test_the_history_reads_in_the_readers_language_whoever_acted(owner_client, c
     assert "已將車牌從 ABC1234 更正為 ABC1284。" in chinese
 
 
-def test_a_car_with_nothing_due_is_not_marked_paid(owner_client, gates, entry_gate, clock):
+@pytest.mark.parametrize("confirm", [False, True])
+def test_a_car_with_nothing_due_is_not_marked_paid(owner_client, gates, entry_gate, clock, confirm):
     session = park(gates, entry_gate, "NEW-0001")
 
-    response = act(owner_client, "mark_paid_in_cash", session, confirm=True)
+    response = act(owner_client, "mark_paid_in_cash", session, confirm=confirm)
 
     assert not Payment.objects.exists()
     assert "NEW0001: Nothing is due for this vehicle." in messages_of(response)
+    # Not asked to confirm a payment there is nothing to pay for.
+    assert "Yes, the cash was paid" not in response.content.decode()
 
 
 def test_marking_a_paid_car_unpaid_asks_first_then_the_exit_gate_asks_for_money(

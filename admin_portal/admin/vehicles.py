@@ -323,6 +323,12 @@ class ParkingSessionAdmin(ScopedAdmin):
             # Money, and an open gate: asked first, with what each car owes now. The
             # amount recorded is computed again when confirmed.
             sessions = list(queryset.select_related("lot__tariff"))
+            if not any(status_now(s).amount_due for s in sessions):
+                # Nothing to take: no question whose only answer is a refusal.
+                for session in sessions:
+                    message = gettext("Nothing is due for this vehicle.")
+                    self.message_user(request, f"{session.plate}: {message}", messages.WARNING)
+                return None
             return self.confirm_action(
                 request,
                 sessions,
