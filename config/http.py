@@ -5,7 +5,8 @@ import json
 from collections import deque
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -62,21 +63,29 @@ def _chunked(request: HttpRequest) -> bool:
 
 
 def _unreadable_length(request: HttpRequest) -> bool:
-    """Whether the request declares a Content-Length that is no number of bytes ("abc", "-1")."""
+    """Whether the request declares a Content-Length that is no number of bytes.
+
+    As HTTP has it: ASCII digits only ("abc", "-1", "+18", "18, 18" are not, nor
+    Python's other readings of a number, " 18", "1_8", "١٨").
+    """
     length = request.META.get("CONTENT_LENGTH")
-    if not length:
-        return False
+    return bool(length) and not (length.isascii() and length.isdigit())
+
+
+def _host_refused(request: HttpRequest) -> bool:
     try:
-        return int(length) < 0
-    except ValueError:
+        request.get_host()
+    except DisallowedHost:
         return True
+    return False
 
 
 class JsonApiErrorsMiddleware:
     """Under /api/, Django's own HTML refusals (unknown path, wrong method) become JSON,
     a chunked body (which Django cannot read) is a 411 before anything reads it, and a
     Content-Length that is no number a 400 (gunicorn refuses one itself; runserver and
-    other servers pass it on).
+    other servers pass it on, and Django reading such a body fails with a 500). That
+    400 is given on every path, as plain text outside /api/.
 
     Every API answer then has a machine `code` and a human `message`, as the
     OpenAPI document promises, whatever part of the stack refused.
@@ -92,6 +101,11 @@ class JsonApiErrorsMiddleware:
             refused = self._unreadable_body(request)
             if refused is not None:
                 return refused
+        elif _unreadable_length(request):
+            return HttpResponseBadRequest(
+                _("The Content-Length header must be the body's length in bytes."),
+                content_type="text/plain; charset=utf-8",
+            )
         response = self.get_response(request)
         code = self.CODES.get(response.status_code)
         if (
@@ -115,6 +129,10 @@ class JsonApiErrorsMiddleware:
         return replacement
 
     def _unreadable_body(self, request) -> JsonResponse | None:
+        if _host_refused(request):
+            # Refused further down as any request for that Host is (400 `bad_request`),
+            # before any body is read or gate token looked up.
+            return None
         if _chunked(request):
             # Django reads a body by its Content-Length; a chunked one would be read as
             # empty and refused as bad JSON or a missing plate, blaming what was sent.

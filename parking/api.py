@@ -129,7 +129,7 @@ def refusal(refused: GateRefused) -> ApiError:
     )
 
 
-def _form_payload(request: HttpRequest, schema):
+def _form_payload(request: HttpRequest, schema, *, takes_photo: bool):
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.PHOTO_MAX_BYTES + 64 * 1024:
         raise ApiError(413, "body_too_large", _("The request body is too large."))
     try:
@@ -146,9 +146,10 @@ def _form_payload(request: HttpRequest, schema):
     )
     if repeated:
         raise fields_sent_twice(repeated)
-    if "photo" in fields:
+    if takes_photo and fields.get("photo"):
         # Form text, not a file (a client that forgot to attach it): admitting the car
-        # without its photo would hide the mistake from whoever wrote the client.
+        # without its photo would hide the mistake from whoever wrote the client. (An
+        # empty one is no photo, as an absent one is.)
         raise ApiError(
             422, "invalid_photo", _("Send the photo as a file (multipart file field photo).")
         )
@@ -186,10 +187,10 @@ def _validated(schema, data: dict):
         ) from exc
 
 
-def read_gate_payload(request: HttpRequest, schema):
+def read_gate_payload(request: HttpRequest, schema, *, takes_photo: bool = False):
     """The validated body (JSON, or multipart with a `photo` file) and the upload, if any."""
     if request.content_type == "multipart/form-data":
-        return _form_payload(request, schema)
+        return _form_payload(request, schema, takes_photo=takes_photo)
     if sends_json(request):
         return _json_payload(request, schema)
     raise ApiError(
@@ -310,7 +311,7 @@ GATE_ERRORS = {
 def entry(request: HttpRequest, response: HttpResponse):
     """201 `entered` (open), 200 `already_inside` (open again, counted once), 409 `full`
     or `lot_closed`."""
-    payload, upload = read_gate_payload(request, EntryIn)
+    payload, upload = read_gate_payload(request, EntryIn, takes_photo=True)
     now = timezone.now()
     try:
         photo_url = validate_photo_url(payload.photo_url) if payload.photo_url else ""

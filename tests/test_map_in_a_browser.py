@@ -134,6 +134,18 @@ def test_clicking_anywhere_on_a_lots_card_selects_it(live_server, page, lots_aro
     expect(page.locator(".lot-popup-name")).to_have_text("Lot 02")
 
 
+def test_the_kiosk_link_on_a_selected_lots_card_goes_to_the_kiosk(
+    live_server, page, lots_around_here
+):
+    lot = lots_around_here[4]
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{live_server.url}/?lat={HERE[0]}&lng={HERE[1]}&lot={lot.pk}")
+
+    page.locator(f"#lot-{lot.pk} .lot-detail a").click()
+
+    expect(page).to_have_url(f"{live_server.url}/kiosk/{lot.pk}/")
+
+
 def test_the_list_works_with_the_keyboard(live_server, page, lots_around_here):
     open_map(page, live_server)
     links = page.locator(".lot-list .lot-link")

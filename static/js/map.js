@@ -340,7 +340,7 @@
   // readers use); the card's other links (the kiosk's) go where they go.
   function onListClick(event) {
     var item = event.target.closest(".lot-item");
-    if (!item) return;
+    if (!item || !window.getSelection().isCollapsed) return; // selecting text to copy it
     var link = event.target.closest("a");
     if (link && !link.classList.contains("lot-link")) return;
     event.preventDefault();
