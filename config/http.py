@@ -129,10 +129,6 @@ class JsonApiErrorsMiddleware:
         return replacement
 
     def _unreadable_body(self, request) -> JsonResponse | None:
-        if _host_refused(request):
-            # Refused further down as any request for that Host is (400 `bad_request`),
-            # before any body is read or gate token looked up.
-            return None
         if _chunked(request):
             # Django reads a body by its Content-Length; a chunked one would be read as
             # empty and refused as bad JSON or a missing plate, blaming what was sent.
@@ -144,6 +140,10 @@ class JsonApiErrorsMiddleware:
             status, code = 400, "malformed_body"
             message = _("The Content-Length header must be the body's length in bytes.")
         else:
+            return None
+        if _host_refused(request):
+            # Refused further down as any request for that Host is (400 `bad_request`),
+            # before any body is read or gate token looked up.
             return None
         # Before LocaleMiddleware: the request's language is read here.
         language = translation.get_language_from_request(request)
