@@ -161,12 +161,17 @@ def constant_rate(url: str, *, rate: int, seconds: int, lots: int, run: str) -> 
     return {"command": "python -m benchmarks.openloop " + " ".join(measured[3:]), **result}
 
 
+def cycles(wrk_bin: str, url: str, args, lots: int, run: str, paths=()) -> dict:
+    """wrk sending the gate cycles' requests (to `paths` if given), one thread per connection."""
+    return wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
+               threads=args.connections, seconds=args.seconds,
+               args=[str(lots), run, *paths])  # fmt: skip
+
+
 def gate_cycles(wrk_bin: str, url: str, env: dict, args, lots: int, run: str, paths=()) -> dict:
     """wrk driving entry -> exit cycles (through `paths` if given); any refusal fails the run."""
     vacuum_gate_tables(env["DATABASE_URL"])
-    result = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
-                 threads=args.connections, seconds=args.seconds,
-                 args=[str(lots), run, *paths])  # fmt: skip
+    result = cycles(wrk_bin, url, args, lots, run, paths)
     failed = (result["gate_failures"] or 0) + result["non_2xx"]
     if failed:
         raise SystemExit(f"{failed} gate calls failed:\n{result['failure_samples']}")
@@ -179,9 +184,7 @@ def saturation_round(wrk_bin: str, url: str, env: dict, args, lots: int, run: st
     # The baseline gets the same load: the gate script's requests (its bodies, its
     # headers, its two paths) all sent to the bare view, so the load generator, on
     # the same cores, costs the baseline what it costs the gate calls.
-    bare = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
-               threads=args.connections, seconds=args.seconds,
-               args=[str(lots), run, "/bench/bare", "/bench/bare"])  # fmt: skip
+    bare = cycles(wrk_bin, url, args, lots, run, ["/bench/bare"] * 2)
     # The baseline as measured until 1 December: one fixed request, no script per call.
     bare_fixed = wrk(wrk_bin, f"{url}/bench/bare", HERE / "bare_post.lua",
                      connections=args.connections, threads=args.connections,
@@ -203,9 +206,7 @@ def saturation_round(wrk_bin: str, url: str, env: dict, args, lots: int, run: st
         result["floor_ratio"] = round(result["floor_cycles"]["requests_per_second"] / bare_rate, 3)
         # The bare view where gate calls are answered: what skipping the browser
         # middleware alone is worth, and the gate calls against that.
-        lean = wrk(wrk_bin, url, HERE / "gates_cycle.lua", connections=args.connections,
-                   threads=args.connections, seconds=args.seconds,
-                   args=[str(lots), run, *[f"/{GATE_STACK}bare"] * 2])  # fmt: skip
+        lean = cycles(wrk_bin, url, args, lots, run, [f"/{GATE_STACK}bare"] * 2)
         result["bare_view_gate_stack"] = lean
         result["ratio_to_gate_stack_bare"] = round(
             gates["requests_per_second"] / lean["requests_per_second"], 3

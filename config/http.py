@@ -62,6 +62,9 @@ def _chunked(request: HttpRequest) -> bool:
     return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
 
 
+UNREADABLE_LENGTH = _("The Content-Length header must be the body's length in bytes.")
+
+
 def _unreadable_length(request: HttpRequest) -> bool:
     """Whether the request declares a Content-Length that is no number of bytes.
 
@@ -103,7 +106,7 @@ class JsonApiErrorsMiddleware:
                 return refused
         elif _unreadable_length(request):
             return HttpResponseBadRequest(
-                _("The Content-Length header must be the body's length in bytes."),
+                UNREADABLE_LENGTH,
                 content_type="text/plain; charset=utf-8",
             )
         response = self.get_response(request)
@@ -138,7 +141,7 @@ class JsonApiErrorsMiddleware:
             )
         elif _unreadable_length(request):
             status, code = 400, "malformed_body"
-            message = _("The Content-Length header must be the body's length in bytes.")
+            message = UNREADABLE_LENGTH
         else:
             return None
         if _host_refused(request):

@@ -685,6 +685,10 @@ def record_manual_payment(
     return payment
 
 
+# Cash for a car that owes nothing: refused here, and said at once by the admin's action.
+NOTHING_DUE = _("Nothing is due for this vehicle.")
+
+
 def _record_manual_payment(
     session_id: uuid.UUID, *, by, now: datetime, expected: int | None
 ) -> Payment:
@@ -693,7 +697,7 @@ def _record_manual_payment(
         raise PaymentRefused("session_not_found", _("This vehicle is no longer parked here."))
     status = session_status(session, now)
     if not status.amount_due:
-        raise PaymentRefused("nothing_due", _("Nothing is due for this vehicle."))
+        raise PaymentRefused("nothing_due", NOTHING_DUE)
     lot = session.lot
     if expected is not None and expected != status.amount_due:
         raise _amount_changed(status, lot)

@@ -24,6 +24,7 @@ from parking.services import (
 from payments.models import Payment, PaymentStatus
 from payments.providers.base import CHECKOUT_LIFETIME
 from payments.services import (
+    NOTHING_DUE,
     PaymentRefused,
     payments_alongside,
     record_manual_payment,
@@ -326,8 +327,7 @@ class ParkingSessionAdmin(ScopedAdmin):
             if not any(status_now(s).amount_due for s in sessions):
                 # Nothing to take: no question whose only answer is a refusal.
                 for session in sessions:
-                    message = gettext("Nothing is due for this vehicle.")
-                    self.message_user(request, f"{session.plate}: {message}", messages.WARNING)
+                    self.message_user(request, f"{session.plate}: {NOTHING_DUE}", messages.WARNING)
                 return None
             return self.confirm_action(
                 request,
