@@ -117,9 +117,13 @@ def edit_distance(a: str, b: str) -> int:
 def match_rank(typed: str, plate: str) -> tuple | None:
     """How well `plate` matches what the driver typed (smaller is better), or None if it doesn't.
 
-    Best first: the same plate; the same up to OCR look-alikes; one edit away
-    (up to look-alikes); the typed text contained in the plate. Ties go to
-    the plate closest to the typed text as written, then the shorter plate.
+    Best first: the same plate; the same up to OCR look-alikes; one character
+    replaced or added (up to look-alikes); the typed text contained in the
+    plate; last, a plate one character shorter than the typed text. A plate
+    that lacks something the driver typed is the weakest guess: for "ABC"
+    (typed as the start of a plate), ABC123 is likelier than the plate AB.
+    Ties go to the plate closest to the typed text as written, then the
+    shorter plate.
     """
     typed_key, plate_key = ocr_key(typed), ocr_key(plate)
     key_distance = edit_distance(typed_key, plate_key)
@@ -127,10 +131,12 @@ def match_rank(typed: str, plate: str) -> tuple | None:
         tier = 0
     elif key_distance == 0:
         tier = 1
-    elif key_distance == 1:
+    elif key_distance == 1 and len(plate_key) >= len(typed_key):
         tier = 2
     elif typed_key in plate_key:
         tier = 3
+    elif key_distance == 1:
+        tier = 4
     else:
         return None
     return (tier, edit_distance(typed, plate), len(plate), plate)

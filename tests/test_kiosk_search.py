@@ -63,6 +63,14 @@ def test_the_best_match_comes_first(client, gates, entry_gate, lot):
     assert plates(search(client, lot, "ABC1234")) == ["ABC1234", "A8C1234", "ABC1235", "ZABC1234"]
 
 
+def test_a_plate_holding_all_that_was_typed_comes_before_one_lacking_a_character(
+    client, gates, entry_gate, lot
+):
+    park(gates, entry_gate, "AB", "ABC-123")
+
+    assert plates(search(client, lot, "abc")) == ["ABC123", "AB"]
+
+
 def test_at_most_six_cars_are_shown(client, gates, entry_gate, lot):
     park(gates, entry_gate, *[f"AAA-{n:04d}" for n in range(12)])
 
