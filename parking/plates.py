@@ -1,9 +1,10 @@
 """Licence plates as cameras read them and as drivers type them.
 
 `normalise_plate` makes one spelling of a plate: Unicode NFKC (full-width
-`ＡＢＣ－１２３４` becomes `ABC-1234`), upper case, separators removed; what is
-left must be 2-10 letters or digits. `ocr_key` folds the characters cameras
-confuse, so that `ABC-1234` and `A8C-I234` meet.
+`ＡＢＣ－１２３４` becomes `ABC-1234`), upper case, Cyrillic and Greek letters
+that look Latin written as Latin, separators removed; what is left must be 2-10
+letters or digits. `ocr_key` folds the characters cameras confuse, so that
+`ABC-1234` and `A8C-I234` meet.
 """
 
 import unicodedata
@@ -19,7 +20,28 @@ _SEPARATORS = frozenset(" \t-._·・/")
 # Each group of characters a camera confuses, folded to one of them.
 OCR_CONFUSIONS = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2",
                   "S": "5", "G": "6", "B": "8"}  # fmt: skip
-_OCR_TABLE = str.maketrans(OCR_CONFUSIONS)
+# Capital Cyrillic and Greek letters drawn like Latin ones, written as those. Plates
+# in Cyrillic and Greek scripts use only such letters (Russia, Ukraine, Bulgaria and
+# Greece chose them to be read abroad), and one car is read or typed in either script:
+# a camera set to Latin, a driver's keyboard set to Cyrillic. Without this, А123ВС
+# (Cyrillic) and A123BC would be two cars, one inside and one with no entry record.
+# Migration parking 0011 rewrote the plates of cars parked before.
+SCRIPT_LOOK_ALIKES = {
+    # Cyrillic: А В Е К М Н О Р С Т У Х, and І Ј Ѕ
+    "\u0410": "A", "\u0412": "B", "\u0415": "E", "\u041a": "K", "\u041c": "M",
+    "\u041d": "H", "\u041e": "O", "\u0420": "P", "\u0421": "C", "\u0422": "T",
+    "\u0423": "Y", "\u0425": "X", "\u0406": "I", "\u0408": "J", "\u0405": "S",
+    # Greek: Α Β Ε Ζ Η Ι Κ Μ Ν Ο Ρ Τ Υ Χ
+    "\u0391": "A", "\u0392": "B", "\u0395": "E", "\u0396": "Z", "\u0397": "H",
+    "\u0399": "I", "\u039a": "K", "\u039c": "M", "\u039d": "N", "\u039f": "O",
+    "\u03a1": "P", "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X",
+}  # fmt: skip
+_SCRIPT_TABLE = str.maketrans(SCRIPT_LOOK_ALIKES)
+# The key folds look-alike scripts too, for the plates still stored in theirs (0011).
+_OCR_TABLE = str.maketrans(
+    OCR_CONFUSIONS
+    | {char: OCR_CONFUSIONS.get(latin, latin) for char, latin in SCRIPT_LOOK_ALIKES.items()}
+)
 
 
 class InvalidPlate(ValueError):
@@ -37,10 +59,10 @@ def _is_plate_character(char: str) -> bool:
 
 
 def _folded(text: str) -> str:
-    """`text` in NFKC upper case, without separators: a plate if it is one."""
+    """`text` in NFKC upper case, in Latin where it looks Latin, without separators."""
     return "".join(
         char
-        for char in unicodedata.normalize("NFKC", text).upper()
+        for char in unicodedata.normalize("NFKC", text).upper().translate(_SCRIPT_TABLE)
         if char not in _SEPARATORS and unicodedata.category(char) != "Pd"
     )
 

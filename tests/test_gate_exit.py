@@ -116,6 +116,22 @@ def test_an_exact_plate_wins_over_its_look_alikes(gates, entry_gate, exit_gate, 
     assert list(ParkingSession.objects.values_list("plate", flat=True)) == ["ABC1234"]
 
 
+def test_a_car_read_in_cyrillic_at_the_entry_leaves_on_a_latin_read(
+    gates, entry_gate, exit_gate, lot
+):
+    entered = gates.enter(entry_gate, "\u0410 123 \u0412\u0421 77")  # А 123 ВС 77
+    assert entered.json()["plate"] == "A123BC77"
+    # The same car read again in Latin is the car inside, not a second one.
+    assert gates.enter(entry_gate, "A 123 BC 77").json()["code"] == "already_inside"
+
+    response = gates.leave(exit_gate, "A123BC77")
+
+    assert response.status_code == 200
+    assert response.json()["code"] == "exit_granted"
+    assert not ParkingSession.objects.exists()
+    assert occupied(lot) == 0
+
+
 def test_a_car_of_another_lot_is_unknown_here(gates, exit_gate, other_lot):
     from .conftest import make_gate
 

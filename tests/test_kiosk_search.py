@@ -43,6 +43,12 @@ def test_a_candidate_carries_its_photo_and_entry_time(client, gates, entry_gate,
     assert candidate["session_id"]
 
 
+def test_a_plate_typed_on_a_cyrillic_keyboard_finds_the_car(client, gates, entry_gate, lot):
+    park(gates, entry_gate, "A123BC77")
+
+    assert plates(search(client, lot, "\u0430123\u0432\u0441")) == ["A123BC77"]  # а123вс
+
+
 def test_one_typo_away_is_found(client, gates, entry_gate, lot):
     park(gates, entry_gate, "ABC-1234")
 

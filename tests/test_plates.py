@@ -35,6 +35,24 @@ def test_plates_from_other_scripts_are_letters_too():
     assert normalise_plate("品川 330 あ 12-34") == "品川330あ1234"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u0410123\u0412\u0421 77",  # Cyrillic capitals: А123ВС 77
+        "\u0430123\u0432\u0441-77",  # typed in lower case: а123вс
+        "A123\u0412C77",  # one Cyrillic letter among Latin ones
+        "\u0391123\u0392C77",  # Greek Α and Β, Latin C
+    ],
+)
+def test_cyrillic_and_greek_letters_drawn_as_latin_are_the_latin_plate(text):
+    assert normalise_plate(text) == "A123BC77"
+
+
+def test_cyrillic_and_greek_letters_unlike_latin_ones_stay_as_they_are():
+    # Д and Ж (Cyrillic), Δ and Σ (Greek) look like no Latin letter.
+    assert normalise_plate("\u0414\u0416 \u0394\u03a3") == "\u0414\u0416\u0394\u03a3"
+
+
 def test_non_text_is_refused():
     with pytest.raises(InvalidPlate):
         normalise_plate(1234)
