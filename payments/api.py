@@ -34,6 +34,7 @@ REFUSAL_STATUS = {
     "nothing_due": 409,
     "payment_in_progress": 409,
     "unknown_provider": 422,
+    "amount_not_accepted": 422,
     "provider_unavailable": 502,
 }
 
@@ -175,7 +176,9 @@ def create_payment(request: HttpRequest, payload: PaymentIn):
     200: the payment already pending for this vehicle (never a second charge).
     409 `nothing_due` (free or already paid), `payment_in_progress`, or `amount_changed`
     (not the `expected_amount` the driver was shown; nothing opened); 422 `invalid_invoice`
-    or `unknown_provider`; 502 `provider_unavailable` (nothing was charged)."""
+    `unknown_provider`, or `amount_not_accepted` (the platform does not take this amount:
+    below its least charge, or finer than it counts; the payment is closed as failed, and
+    another platform can be chosen); 502 `provider_unavailable` (nothing was charged)."""
     try:
         invoice = (
             validate_invoice(payload.invoice.kind, payload.invoice.value)

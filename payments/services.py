@@ -47,6 +47,7 @@ from .models import EventOutcome, Payment, PaymentStatus, Platform, ProviderEven
 from .providers import UnknownProvider, get_provider
 from .providers.base import (
     CHECKOUT_LIFETIME,
+    AmountNotAccepted,
     CheckoutUrls,
     Notification,
     PaymentProvider,
@@ -61,6 +62,13 @@ MANUAL_PROVIDER = Platform.MANUAL.value
 # Creating a payment is retried when a concurrent request changed the picture
 # (a pending payment appeared, or one had to be closed first).
 _ATTEMPTS = 3
+
+
+# Stored as the closed payment's reason too, so one message (translated when shown).
+NOT_TAKEN = _(
+    "This payment platform cannot take this amount. Nothing was charged: please choose "
+    "another way to pay, or pay at the booth."
+)
 
 
 class PaymentRefused(Exception):
@@ -338,6 +346,11 @@ def _open_checkout(
     """
     try:
         checkout = provider.start(payment, urls)
+    except AmountNotAccepted:
+        # Nothing was opened and nothing would be: closed, so that another way to pay
+        # is offered at once, not after this one's quote runs out.
+        record_report(payment.pk, PaymentReport(ProviderState.FAILED, reason=NOT_TAKEN), now=now)
+        raise PaymentRefused("amount_not_accepted", NOT_TAKEN) from None
     except ProviderError:
         payment.refresh_from_db()
         if payment.redirect_url and payment.status == PaymentStatus.PENDING:

@@ -14,6 +14,12 @@ response parsing and errors all run. It implements, per Stripe's API reference:
   latest Charge's `created`, Unix seconds, say when the driver paid),
 - `POST /v1/checkout/sessions/{id}/expire` (only an open session; else 400).
 
+Amounts are checked as docs.stripe.com/currencies says: a charge below the
+currency's minimum (`MINIMUM_CHARGE`, a few of Stripe's table) is refused 400
+`amount_too_small`; three-decimal currencies take only amounts ending in 0, and
+ISK and UGX (two-decimal in the API, whole units in fact) only multiples of 100,
+else 400 `invalid_charge_amount`.
+
 Tests move a session through its life the way Stripe would (`pay`, `process`,
 `fail`, `expire`) and build webhook events signed with the real scheme:
 `Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<payload>">`.
@@ -28,6 +34,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+# Stripe's least charge per currency, in its API's units (a few rows of its table).
+MINIMUM_CHARGE = {"usd": 50, "eur": 50, "jpy": 50, "hkd": 400, "huf": 17500}
+_LAST_DIGIT_ZERO = {"bhd", "jod", "kwd", "omr", "tnd"}
+_WHOLE_UNITS = {"isk", "ugx"}
 
 SECRET_KEY = "sk_test_openlot_fake"
 WEBHOOK_SECRET = "whsec_openlot_fake_signing_secret"
@@ -167,7 +178,7 @@ class FakeStripe:
 
     def _route(self, method, path, params):
         if method == "POST" and path == "/v1/checkout/sessions":
-            return 200, self._create_session(params)
+            return self._amount_refusal(params) or (200, self._create_session(params))
         match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)(/expire)?", path)
         if match is None or match.group(1) not in self.sessions:
             return 404, _error(
@@ -185,6 +196,25 @@ class FakeStripe:
         if method == "GET" and not match.group(2):
             return 200, self._view(session, params.get("expand", []))
         return 404, _error("Unrecognized request URL.", "invalid_request_error")
+
+    def _amount_refusal(self, params) -> tuple[int, dict] | None:
+        price = params["line_items"][0]["price_data"]
+        amount, currency = int(price["unit_amount"]), price["currency"]
+        if amount < MINIMUM_CHARGE.get(currency, 1):
+            return 400, _error(
+                f"Amount must be at least {MINIMUM_CHARGE[currency]} {currency}",
+                "invalid_request_error",
+                "amount_too_small",
+            )
+        if (currency in _LAST_DIGIT_ZERO and amount % 10) or (
+            currency in _WHOLE_UNITS and amount % 100
+        ):
+            return 400, _error(
+                f"Invalid amount for {currency}: see docs.stripe.com/currencies#special-cases",
+                "invalid_request_error",
+                "invalid_charge_amount",
+            )
+        return None
 
     def _create_session(self, params) -> dict:
         item = params["line_items"][0]

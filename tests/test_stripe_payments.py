@@ -22,7 +22,7 @@ from payments.providers.base import PaymentReport, ProviderState
 from payments.providers.stripe_checkout import from_stripe_amount, to_stripe_amount
 from payments.services import record_report
 
-from .conftest import start_payment
+from .conftest import make_gate, make_lot, start_payment
 from .fake_stripe import sign
 from .servers import BASE_DIR
 
@@ -540,11 +540,67 @@ def test_choosing_another_platform_closes_the_stripe_checkout_first(client, park
 
 @pytest.mark.parametrize(
     ("amount", "currency", "stripe_amount"),
-    [(3000, "TWD", 3000), (500, "JPY", 500), (5, "ISK", 500), (1234, "USD", 1234)],
+    [
+        (3000, "TWD", 3000),
+        (500, "JPY", 500),
+        (5, "ISK", 500),
+        (6000, "UGX", 600000),  # whole shillings, sent as two-decimal (Stripe's special case)
+        (5120, "KWD", 5120),
+        (1234, "USD", 1234),
+    ],
 )
 def test_amounts_are_converted_to_stripes_units_and_back(amount, currency, stripe_amount):
     assert to_stripe_amount(amount, currency) == stripe_amount
     assert from_stripe_amount(stripe_amount, currency) == amount
+
+
+def parked_in(owner, gates, clock, **lot):
+    """A car parked 61 minutes at a lot of its own (per half hour, nothing free)."""
+    lot = make_lot(owner, free_minutes=0, unit_minutes=30, **lot)
+    session_id = gates.enter(make_gate(lot, "entry"), "ABC-1234").json()["session_id"]
+    clock.advance(minutes=61)
+    return ParkingSession.objects.get(pk=session_id)
+
+
+def test_shillings_are_charged_as_the_driver_was_shown_them(
+    client, owner, gates, clock, fake_stripe
+):
+    parked = parked_in(owner, gates, clock, currency="UGX", unit_price=2000)
+
+    payment = checkout(client, parked)
+
+    assert (payment.amount, payment.currency) == (6000, "UGX")  # UGX 6,000 on the kiosk
+    session = fake_stripe.only_session()
+    assert (session["amount_total"], session["currency"]) == (600000, "ugx")  # 6,000.00
+    fake_stripe.pay(payment.provider_reference)
+    deliver(client, fake_stripe.event("checkout.session.completed", payment.provider_reference))
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("lot", "why"),
+    [
+        ({"currency": "JPY", "unit_price": 10}, "below Stripe's least charge, \u00a550"),
+        ({"currency": "KWD", "unit_price": 125}, "KWD 0.375: Stripe takes fils in tens"),
+    ],
+)
+def test_an_amount_stripe_does_not_take_is_refused_and_another_way_offered_at_once(
+    client, owner, gates, clock, fake_stripe, settings, lot, why
+):
+    settings.PAYMENTS_SANDBOX = True
+    parked = parked_in(owner, gates, clock, **lot)
+
+    response = start_payment(client, parked, provider="stripe")
+
+    assert (response.status_code, response.json()["code"]) == (422, "amount_not_accepted"), why
+    assert response.json()["message"] == (
+        "This payment platform cannot take this amount. Nothing was charged: please choose "
+        "another way to pay, or pay at the booth."
+    )
+    # Not "try again": the payment is closed, and the next platform opens at once.
+    assert Payment.objects.get().status == "failed"
+    assert start_payment(client, parked, provider="sandbox").status_code == 201
 
 
 def test_the_stripe_sdk_is_imported_in_exactly_one_module():

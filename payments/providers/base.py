@@ -30,6 +30,12 @@ class ProviderError(Exception):
     """The platform could not be reached or refused the call; nothing was charged by it."""
 
 
+class AmountNotAccepted(ProviderError):
+    """The platform does not take this amount (below its least charge, above its most, or
+    finer than it counts in this currency): nothing was opened, and asking again will not
+    change that."""
+
+
 class InvalidNotification(Exception):
     """A notification whose signature or body does not check out: answer 400, change nothing."""
 

@@ -26,6 +26,7 @@ from lots.money import exponent
 
 from .base import (
     CHECKOUT_LIFETIME,
+    AmountNotAccepted,
     Checkout,
     CheckoutUrls,
     InvalidNotification,
@@ -39,12 +40,18 @@ from .base import (
 logger = logging.getLogger(__name__)
 
 # Stripe's amount exponents where they differ from 2 (docs.stripe.com/currencies).
-# ISK is two-decimal in Stripe's API although ISO 4217 gives it none.
+# ISK and UGX are two-decimal in Stripe's API for charges although ISO 4217 gives them
+# none (Stripe's "special cases": 5 UGX is sent as 500); its list of zero-decimal
+# currencies names UGX all the same, so it is not in the set below.
 _STRIPE_ZERO_DECIMAL = frozenset({
     "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA",
-    "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+    "PYG", "RWF", "VND", "VUV", "XAF", "XOF", "XPF",
 })  # fmt: skip
+# Three-decimal, and "the least-significant (last) digit must be 0": KWD 5.120, not 5.124.
 _STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+# Stripe's error codes for an amount it does not take (below the least charge of the
+# currency, above the most, or not a whole number of what it counts in).
+_AMOUNT_REFUSALS = ("amount_too_small", "amount_too_large", "invalid_charge_amount")
 
 CHECKOUT_EVENTS = frozenset(
     {
@@ -81,6 +88,10 @@ def to_stripe_amount(amount: int, currency: str) -> int:
     if rest:
         raise ValueError(f"{amount} {currency} cannot be charged through Stripe exactly")
     return whole
+
+
+def _stripe_takes(amount: int, currency: str) -> bool:
+    return not (currency.upper() in _STRIPE_THREE_DECIMAL and amount % 10)
 
 
 def from_stripe_amount(amount: int, currency: str) -> int | None:
@@ -159,7 +170,9 @@ class StripeProvider(PaymentProvider):
         try:
             amount = to_stripe_amount(payment.amount, payment.currency)
         except ValueError as exc:
-            raise ProviderError(str(exc)) from exc
+            raise AmountNotAccepted(str(exc)) from exc
+        if not _stripe_takes(amount, payment.currency):
+            raise AmountNotAccepted(f"Stripe takes {payment.currency} in multiples of 10 only")
         # Every parameter is derived from the payment row, so a retry sends the
         # same request and Stripe answers it from the idempotency key.
         params = {
@@ -191,6 +204,8 @@ class StripeProvider(PaymentProvider):
             logger.warning(
                 "Stripe refused or failed to open a checkout for %s: %s", payment.pk, exc
             )
+            if (exc.code or "").startswith(_AMOUNT_REFUSALS):
+                raise AmountNotAccepted(str(exc)) from exc
             raise ProviderError(str(exc)) from exc
         return Checkout(reference=session.id, redirect_url=session.url)
 
