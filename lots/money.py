@@ -48,6 +48,8 @@ def to_minor(amount: Decimal | int | str, currency: str) -> int:
         value = Decimal(str(amount))
     except InvalidOperation as exc:
         raise ValueError(f"{amount!r} is not an amount") from exc
+    if not value.is_finite():  # "Infinity" and "NaN" are Decimals too
+        raise ValueError(f"{amount!r} is not an amount")
     minor = value.scaleb(exponent(currency))
     if minor != minor.to_integral_value() or minor < 0:
         raise ValueError(f"{amount} is not a non-negative amount in {currency}")

@@ -119,6 +119,8 @@ def test_create_lot_warns_when_parking_there_costs_nothing(db, prices, warned):
         (["--currency", "NT$"], "not an ISO 4217 currency code"),
         (["--lat", "95"], "latitude"),
         (["--unit-price", "1.234"], "not a non-negative amount"),
+        (["--unit-price", "Infinity"], "not an amount"),
+        (["--daily-cap", "NaN"], "not an amount"),
         (["--timezone", "Mars/Olympus"], "time zone"),
         (["--first-period-price", "30"], "--first-period-minutes"),
         (["--free-minutes", "99999999999"], "less than or equal to 44640"),
