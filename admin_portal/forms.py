@@ -60,6 +60,8 @@ class TariffForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The currency the prices are shown in: the lot's as stored (the page may change it).
+        self.shown_in = self._currency()
         for name in self.PRICES:
             model_field = Tariff._meta.get_field(name)
             self.fields[name] = forms.DecimalField(
@@ -72,8 +74,14 @@ class TariffForm(forms.ModelForm):
             )
             if self.instance.pk is not None and getattr(self.instance, name) is not None:
                 self.initial[name] = _as_printed(
-                    to_major(getattr(self.instance, name), self._currency())
+                    to_major(getattr(self.instance, name), self.shown_in)
                 )
+
+    def has_changed(self):
+        # The lot's currency changed on the same page: the prices, as shown, are read in
+        # the new one and saved again (NT$15 becomes ¥15, not the ¥1,500 its hundredths
+        # would make), even where the numbers were left as they were.
+        return super().has_changed() or self.shown_in != self._currency()
 
     def _currency(self) -> str:
         # In an inline, the lot being edited (or added) is the formset's parent.

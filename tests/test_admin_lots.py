@@ -321,6 +321,25 @@ def test_a_superuser_types_the_currency_in_any_case_and_only_an_iso_code(client,
         assert Lot.objects.get(pk=lot.pk).currency == "USD"
 
 
+@pytest.mark.parametrize(("currency", "unit_price"), [("JPY", 15), ("KWD", 15000), ("USD", 1500)])
+def test_a_new_currency_reads_the_prices_as_the_form_shows_them(
+    client, superuser, lot, currency, unit_price
+):
+    # The form shows "15" (NT$15, stored as 1500 hundredths); with the currency changed
+    # and the prices left as shown, the lot charges 15 of the new money, not 1,500 yen.
+    superuser_client = login(client, superuser)
+
+    response = superuser_client.post(
+        change_url(lot), lot_form(lot, owner=lot.owner_id, currency=currency)
+    )
+
+    assert response.status_code == 302
+    lot = Lot.objects.select_related("tariff").get(pk=lot.pk)
+    assert (lot.currency, lot.tariff.unit_price) == (currency, unit_price)
+    page = superuser_client.get(change_url(lot)).content.decode()
+    assert 'name="tariff-0-unit_price" value="15"' in page
+
+
 def test_codes_stored_before_in_lower_case_are_upper_cased_with_their_payments(client, parked, lot):
     start_payment(client, parked)
     Lot.objects.filter(pk=lot.pk).update(currency="twd")  # as the admin stored it before
