@@ -146,7 +146,9 @@ def wrk(
         *(["--", *args] if args else []),
     ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return {"command": " ".join(command[:-1] if not args else command), **parse_wrk(output)}
+    # Recorded as run from the project (benchmarks/...), not this machine's paths.
+    shown = [str(script.relative_to(ROOT)) if part == str(script) else part for part in command]
+    return {"command": " ".join(shown[:-1] if not args else shown), **parse_wrk(output)}
 
 
 def constant_rate(url: str, *, rate: int, seconds: int, lots: int, run: str) -> dict:

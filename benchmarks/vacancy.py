@@ -18,7 +18,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from benchmarks.common import (
     DEFAULT_DATABASE_URL,
@@ -34,16 +33,14 @@ from benchmarks.common import (
 from benchmarks.gates import parse_wrk
 from benchmarks.nearby import _with_suffix
 
-HERE = Path(__file__).resolve().parent
-
 
 def wrk(wrk_bin: str, url: str, *, connections: int, seconds: int, script_args=None) -> dict:
     command = [wrk_bin, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script_args:
-        command += ["-s", str(HERE / "vacancy.lua"), url, "--", *script_args]
+        command += ["-s", "benchmarks/vacancy.lua", url, "--", *script_args]
     else:
         command.append(url)
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     shown = [part if not part.startswith("/tmp") else "<lot ids>" for part in command]
     return {"command": " ".join(shown), **parse_wrk(output)}
 
