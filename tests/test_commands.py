@@ -119,6 +119,8 @@ def test_create_lot_warns_when_parking_there_costs_nothing(db, prices, warned):
         (["--currency", "NT$"], "not an ISO 4217 currency code"),
         (["--lat", "95"], "latitude"),
         (["--unit-price", "1.234"], "not a non-negative amount"),
+        (["--owner", ""], "--owner: This field cannot be blank"),
+        (["--owner", "bad user name!"], "--owner: Enter a valid username"),
         (["--unit-price", "Infinity"], "not an amount"),
         (["--daily-cap", "NaN"], "not an amount"),
         (["--timezone", "Mars/Olympus"], "time zone"),
@@ -135,6 +137,7 @@ def test_create_lot_refuses_bad_values_and_creates_nothing(db, args, message):
     with pytest.raises(CommandError, match=message):
         run("create_lot", *[item for pair in base.items() for item in pair])
     assert not Lot.objects.exists()
+    assert not get_user_model().objects.exists()
 
 
 def test_create_gate_prints_a_working_token_last_and_stores_only_its_hash(lot, client):

@@ -48,7 +48,14 @@ class Command(BaseCommand):
         if options["first_period_price"] and not options["first_period_minutes"]:
             raise CommandError("--first-period-price needs --first-period-minutes.")
 
-        owner, created = get_user_model().objects.get_or_create(
+        users = get_user_model()
+        if not users.objects.filter(username=options["owner"]).exists():
+            # A new owner's name follows the admin's rule for user names ("" is none).
+            try:
+                users._meta.get_field(users.USERNAME_FIELD).clean(options["owner"], None)
+            except ValidationError as exc:
+                raise CommandError(f"--owner: {' '.join(exc.messages)}") from exc
+        owner, created = users.objects.get_or_create(
             username=options["owner"], defaults={"is_staff": True}
         )
         if created:
