@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup run serve test test-sqlite test-postgres lint screenshots clean bench-gates \
+.PHONY: help setup run serve manage test test-sqlite test-postgres lint screenshots clean bench-gates \
 	bench-kiosk bench-nearby bench-vacancy soak messages makemessages
 
 help:
 	@echo "make run    set everything up, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up and run all tests on SQLite, then on PostgreSQL"
 	@echo "make serve  production mode: gunicorn on PostgreSQL, hashed static files"
+	@echo "make manage ARGS='create_lot ...'  a manage.py command on make serve's database"
 	@echo "make screenshots  run the kiosk browser tests and save each step in docs/screenshots/"
 	@echo "make makemessages  after changing text people read: update locale/ (needs gettext)"
 
@@ -61,6 +62,11 @@ serve: $(VENV)/.installed .secret_key messages
 	$(SERVE) $(PY) manage.py migrate --noinput
 	$(SERVE) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE) $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
+
+# A management command on the database and settings `make serve` uses (its trial
+# defaults included): make manage ARGS='create_gate --lot 4 --direction entry --name North'
+manage: $(VENV)/.installed .secret_key
+	$(SERVE) $(PY) manage.py $(ARGS)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

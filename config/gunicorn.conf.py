@@ -34,6 +34,14 @@ keepalive = _setting("GUNICORN_KEEPALIVE", 5)
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = _setting("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25.1+ opens a control socket for gunicornc, by default one path per user
+# (~/.gunicorn/gunicorn.ctl): a second server of the same user (the gate servers beside
+# the page servers, docs/deploy.md; or the next one in a blue/green restart) takes it
+# over, and removes it when it stops. Off unless a path of its own is given.
+if os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip():
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"].strip()
+else:
+    control_socket_disable = True
 # gunicorn's own lines (workers booting, timeouts, a worker killed) as JSON too, like the
 # app's, unless LOG_FORMAT=text: a log pipeline then reads every line on stderr alike.
 if _setting("LOG_FORMAT", "json") == "json":
