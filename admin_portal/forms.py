@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from lots.models import Lot, Tariff, default_currency, validate_timezone
-from lots.money import to_major, to_minor
+from lots.models import MAX_TARIFF_PRICE, Lot, Tariff, default_currency, validate_timezone
+from lots.money import format_money, to_major, to_minor
 from lots.services import check_capacity
 from parking.models import ParkingSession
 from parking.plates import InvalidPlate, normalise_plate
@@ -66,7 +66,9 @@ class TariffForm(forms.ModelForm):
             model_field = Tariff._meta.get_field(name)
             self.fields[name] = forms.DecimalField(
                 label=capfirst(model_field.verbose_name),
-                required=not model_field.null,
+                # Blank is none (the daily maximum) or 0 (a first period's price, which
+                # only counts with its minutes); a price per unit is always asked for.
+                required=name == "unit_price",
                 min_value=0,
                 max_digits=12,
                 help_text=model_field.help_text
@@ -95,6 +97,8 @@ class TariffForm(forms.ModelForm):
         currency = self._currency()
         for name in self.PRICES:
             if cleaned_data.get(name) is None:
+                if name == "first_period_price" and name not in self.errors:
+                    cleaned_data[name] = 0
                 continue
             try:
                 cleaned_data[name] = to_minor(cleaned_data[name], currency)
@@ -105,6 +109,17 @@ class TariffForm(forms.ModelForm):
                         _("This is not an amount in %(currency)s."),
                         code="invalid_amount",
                         params={"currency": currency},
+                    ),
+                )
+                continue
+            if cleaned_data[name] > MAX_TARIFF_PRICE:
+                # Said in the sign's units: the column's limit is in minor units.
+                self.add_error(
+                    name,
+                    ValidationError(
+                        _("A price is at most %(max)s."),
+                        code="max_value",
+                        params={"max": format_money(MAX_TARIFF_PRICE, currency)},
                     ),
                 )
         return cleaned_data

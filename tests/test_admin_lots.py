@@ -286,6 +286,31 @@ def test_minutes_past_a_month_are_refused_on_the_form(
     assert gates.leave(exit_gate, "ABC-1234").status_code == 200
 
 
+@pytest.mark.parametrize("field", ["unit_price", "first_period_price", "daily_cap"])
+def test_a_price_past_the_largest_is_explained_in_the_signs_units(owner_client, lot, field):
+    # The column's limit is 2,147,483,647 hundredths: a page saying "at most 2147483647"
+    # to someone who typed 21474837 made no sense.
+    changes = {f"tariff-0-{field}": "21474837", "tariff-0-first_period_minutes": "60"}
+
+    response = owner_client.post(change_url(lot), lot_form(lot, **changes))
+
+    assert response.status_code == 200
+    assert "A price is at most NT$21,474,836.47." in response.content.decode()
+    assert "2147483647" not in response.content.decode()
+    lot.tariff.refresh_from_db()
+    assert (lot.tariff.unit_price, lot.tariff.first_period_minutes) == (1500, 0)
+
+
+def test_a_first_period_price_left_empty_is_none(owner_client, lot):
+    response = owner_client.post(
+        change_url(lot), lot_form(lot, **{"tariff-0-first_period_price": ""})
+    )
+
+    assert response.status_code == 302
+    lot.tariff.refresh_from_db()
+    assert (lot.tariff.first_period_price, lot.tariff.unit_price) == (0, 1500)
+
+
 def test_the_history_names_changed_fields_in_the_readers_language(owner_client, lot):
     owner_client.post(
         change_url(lot), lot_form(lot, capacity="25", **{"tariff-0-daily_cap": "210"})

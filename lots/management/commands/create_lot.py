@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import transaction
 
-from lots.models import default_currency
-from lots.money import to_minor
+from lots.models import MAX_TARIFF_PRICE, default_currency
+from lots.money import to_major, to_minor
 from lots.services import LOT_OWNERS_GROUP, create_lot, make_lot_owner
 
 
@@ -36,15 +36,7 @@ class Command(BaseCommand):
     @no_translations  # the command line speaks English (docs/i18n.md)
     def handle(self, *args, **options):
         currency = (options["currency"] or default_currency()).upper()
-        try:
-            prices = {
-                name: to_minor(options[name], currency)
-                for name in ("first_period_price", "unit_price")
-            }
-            daily_cap = options["daily_cap"]
-            prices["daily_cap"] = None if daily_cap is None else to_minor(daily_cap, currency)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        prices = _prices(options, currency)
         if options["first_period_price"] and not options["first_period_minutes"]:
             raise CommandError("--first-period-price needs --first-period-minutes.")
 
@@ -98,6 +90,24 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(str(lot.pk))
+
+
+def _prices(options, currency: str) -> dict[str, int | None]:
+    """The tariff's prices in minor units, as create_lot takes them (CommandError if not)."""
+    prices = {}
+    for name in ("first_period_price", "unit_price", "daily_cap"):
+        flag = "--" + name.replace("_", "-")
+        if options[name] is None:  # only the daily cap may be left out
+            prices[name] = None
+            continue
+        try:
+            prices[name] = to_minor(options[name], currency)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if prices[name] > MAX_TARIFF_PRICE:
+            largest = to_major(MAX_TARIFF_PRICE, currency)
+            raise CommandError(f"{flag}: a price is at most {largest} {currency}.")
+    return prices
 
 
 def _messages(exc: ValidationError):
