@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from config.cache import UNREACHABLE, unreachable
 from config.http import client_address
@@ -77,9 +77,12 @@ def clear_failures(username: str) -> None:
 class RateLimitedAuthenticationForm(AdminAuthenticationForm):
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "too_many_failures": _(
+        "too_many_failures": ngettext_lazy(
             "Too many failed logins for this account or from your address. "
-            "Try again in %(minutes)s minutes."
+            "Try again in %(minutes)s minute.",
+            "Too many failed logins for this account or from your address. "
+            "Try again in %(minutes)s minutes.",
+            "minutes",
         ),
     }
 

@@ -40,6 +40,16 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client
     assert "Try again in 15 minutes." in response.content.decode()
 
 
+def test_a_one_minute_lock_is_said_in_the_singular(client, owner, clock, settings):
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 60
+    for _attempt in range(5):
+        log_in(client, "alice", "guess")
+
+    response = log_in(client, "alice", "alice-pass")
+
+    assert "Try again in 1 minute." in response.content.decode()
+
+
 def test_the_lock_lifts_when_the_window_has_passed(client, owner, clock):
     for _attempt in range(5):
         log_in(client, "alice", "guess")

@@ -351,6 +351,17 @@ def test_marking_paid_in_cash_asks_first_with_what_each_car_owes_now(
     assert car.exit_allowed_until is None
 
 
+@pytest.mark.parametrize(("grace", "said"), [(15, "15 minutes"), (1, "1 minute")])
+def test_the_cash_question_says_how_long_the_exit_stays_open(
+    owner_client, car, settings, grace, said
+):
+    settings.EXIT_GRACE_MINUTES = grace
+
+    page = act(owner_client, "mark_paid_in_cash", car).content.decode()
+
+    assert f"then lets them out for {said}. The amount" in page
+
+
 def test_cash_is_recorded_at_the_amount_the_confirmation_showed_or_not_at_all(
     owner_client, car, clock
 ):

@@ -334,10 +334,14 @@ class ParkingSessionAdmin(ScopedAdmin):
                 sessions,
                 action="mark_paid_in_cash",
                 title=gettext("Record cash payments?"),
-                question=gettext(
+                question=ngettext(
+                    "Record that these drivers paid in cash what they owe; the exit gate "
+                    "then lets them out for %(minutes)s minute. The amount is computed "
+                    "again when you confirm.",
                     "Record that these drivers paid in cash what they owe; the exit gate "
                     "then lets them out for %(minutes)s minutes. The amount is computed "
-                    "again when you confirm."
+                    "again when you confirm.",
+                    settings.EXIT_GRACE_MINUTES,
                 )
                 % {"minutes": settings.EXIT_GRACE_MINUTES},
                 items=[confirm_item(s, self._owed_now(s)) for s in sessions],
