@@ -133,6 +133,10 @@ def calculate_fee(
     for day, day_start, day_end in _local_days(start, end, tariff.timezone):
         has_first_period = bool(first_period) and day_start <= start < day_end
         units = _units_started(units_from, unit, max(day_start, start), min(day_end, end))
+        if not (units or has_first_period):
+            # Only the end of a block begun the day before: nothing starts on this day,
+            # and a breakdown line "2 Dec: NT$0" would only puzzle the driver.
+            continue
         subtotal = units * tariff.unit_price + (first_period_price if has_first_period else 0)
         amount = subtotal if tariff.daily_cap is None else min(subtotal, tariff.daily_cap)
         days.append(FeeDay(day, has_first_period, units, subtotal, amount))

@@ -118,6 +118,15 @@ def test_units_are_counted_on_the_day_they_start_across_midnight():
     ]
 
 
+def test_a_day_on_which_no_unit_has_started_yet_is_not_listed():
+    # 23:09 to 00:00:26: the unit begun at 23:39 runs past midnight, and none has begun
+    # on 3 March yet. The kiosk showed "Tue 3 Mar: NT$0" under the amount.
+    start = datetime(2026, 3, 2, 23, 9, tzinfo=TAIPEI)
+    fee = calculate_fee(PER_HALF_HOUR, start, start + timedelta(minutes=51, seconds=26))
+    assert fee.amount == 3000
+    assert [(d.day, d.units, d.amount) for d in fee.days] == [(date(2026, 3, 2), 2, 3000)]
+
+
 def test_the_day_turns_at_midnight_in_the_lots_time_zone_not_utc():
     # 23:00-01:00 in Taipei is 15:00-17:00 UTC: one UTC day, two Taipei days.
     capped = TariffRules(timezone=TAIPEI, unit_minutes=30, unit_price=1500, daily_cap=2000)
