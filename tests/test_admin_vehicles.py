@@ -7,6 +7,7 @@ import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.urls import reverse
 
+from admin_portal.admin.filters import LOT_CHOICES_SHOWN
 from admin_portal.logs import shown
 from lots.models import Lot
 from parking.models import Direction, ParkingSession
@@ -629,6 +630,19 @@ def test_bulk_actions_never_touch_another_owners_car(
     assert (bobs_car.exit_allowed_until, Payment.objects.count()) == before
     assert occupied(other_lot) == 1
     assert not LogEntry.objects.exists()
+
+
+def test_the_lot_filter_offers_lots_with_cars_first_among_many(client, superuser, owner, car, lot):
+    # After an open-data import a superuser sees thousands of lots; the first hundred
+    # names were all imported lots without a car, and Riverside was not offered.
+    for n in range(LOT_CHOICES_SHOWN):
+        make_lot(owner, name=f"Imported {n:03d}")
+
+    response = login(client, superuser).get(VEHICLES)
+
+    lot_filter = next(f for f in response.context["cl"].filter_specs if f.parameter_name == "lot")
+    assert lot_filter.lookup_choices[0] == (str(lot.pk), "Riverside")
+    assert len(lot_filter.lookup_choices) == LOT_CHOICES_SHOWN
 
 
 def test_the_lot_filter_offers_only_the_owners_lots_and_another_owners_is_not_found(

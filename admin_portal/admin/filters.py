@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +8,9 @@ from parking.services import SessionState, sessions_in_state
 
 from ..scoping import lots_for
 
-# A superuser may see thousands of lots: the sidebar lists the first ones, and
-# any lot can still be chosen with ?lot=<id> (the links on the lots page).
+# A superuser may see thousands of lots: the sidebar lists the first ones, those with
+# rows in the list first (after an open-data import the first hundred names were all
+# imported lots without a car), and any lot can still be chosen with ?lot=<id>.
 LOT_CHOICES_SHOWN = 100
 
 
@@ -19,7 +21,9 @@ class LotFilter(admin.SimpleListFilter):
     parameter_name = "lot"
 
     def lookups(self, request, model_admin):
-        lots = lots_for(request.user).order_by("name", "pk").values_list("pk", "name")
+        rows = model_admin.get_queryset(request).filter(lot_id=OuterRef("pk"))
+        lots = lots_for(request.user).annotate(has_rows=Exists(rows))
+        lots = lots.order_by("-has_rows", "name", "pk").values_list("pk", "name")
         return [(str(pk), name) for pk, name in lots[:LOT_CHOICES_SHOWN]]
 
     def queryset(self, request, queryset):
