@@ -58,13 +58,24 @@ def _is_plate_character(char: str) -> bool:
     return unicodedata.category(char) in {"Lu", "Ll", "Lt", "Lo", "Nd"}
 
 
-def _folded(text: str) -> str:
+def _folded(text: str, *, in_latin: bool = True) -> str:
     """`text` in NFKC upper case, in Latin where it looks Latin, without separators."""
+    text = unicodedata.normalize("NFKC", text).upper()
+    if in_latin:
+        text = text.translate(_SCRIPT_TABLE)
     return "".join(
-        char
-        for char in unicodedata.normalize("NFKC", text).upper().translate(_SCRIPT_TABLE)
-        if char not in _SEPARATORS and unicodedata.category(char) != "Pd"
+        char for char in text if char not in _SEPARATORS and unicodedata.category(char) != "Pd"
     )
+
+
+def plate_spellings(text: str) -> set[str]:
+    """The plate `text` is (InvalidPlate if none), and its spelling in its own script.
+
+    For searching rows stored before Cyrillic and Greek look-alikes were read as
+    Latin (payments and gate events keep the plate they had then; migration 0011
+    left a car in its script when its Latin spelling was inside too).
+    """
+    return {normalise_plate(text), _folded(text, in_latin=False)}
 
 
 def normalise_plate(text: str) -> str:

@@ -132,6 +132,22 @@ def test_the_csv_export_has_every_payment_the_list_shows(owner_client, payment, 
     assert [row["plate"] for row in by_receipt] == ["ABC1234"]
 
 
+@pytest.mark.parametrize("typed", ["\u0410 123 \u0412\u0421", "a123bc"])
+def test_a_payment_stored_with_a_cyrillic_plate_is_found_as_typed_or_in_latin(
+    owner_client, lot, clock, typed
+):
+    # Payments keep the plate they were made for: before 1 December 2026 a Cyrillic
+    # read was stored as read (А123ВС); a search is read in Latin now (A123BC).
+    cyrillic = make_payment(lot, clock, plate="\u0410123\u0412\u0421", provider_reference="c")
+    latin = make_payment(lot, clock, plate="A123BC", provider_reference="l", receipt_number="L")
+
+    searched = exported(owner_client.get(EXPORT, {"q": typed}))
+
+    found = sorted(row["plate"] for row in searched)
+    wanted = {"a123bc": [latin.plate]}.get(typed, sorted([cyrillic.plate, latin.plate]))
+    assert found == wanted
+
+
 def test_the_csv_export_leaves_out_other_owners_payments(owner_client, payment, bobs_payment):
     assert [row["plate"] for row in exported(owner_client.get(EXPORT))] == ["ABC1234"]
     other_lot_only = owner_client.get(EXPORT, {"lot": bobs_payment.lot_id})

@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from lots.models import Lot
-from parking.plates import InvalidPlate, normalise_plate
+from parking.plates import InvalidPlate, plate_spellings
 
 from ..logs import shown
 from ..scoping import lots_for
@@ -90,9 +90,13 @@ class ScopedAdmin(admin.ModelAdmin):
 def plate_search(term: str) -> Q | None:
     """Rows whose plate holds `term` as owners type it ("abc-1234" finds ABC1234), if a plate."""
     try:
-        return Q(plate__contains=normalise_plate(term.strip()))
+        spellings = plate_spellings(term.strip())
     except InvalidPlate:
         return None
+    found = Q()
+    for spelling in sorted(spellings):
+        found |= Q(plate__contains=spelling)
+    return found
 
 
 class PlateSearch:
