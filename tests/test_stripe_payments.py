@@ -554,6 +554,12 @@ def test_amounts_are_converted_to_stripes_units_and_back(amount, currency, strip
     assert from_stripe_amount(stripe_amount, currency) == amount
 
 
+@pytest.mark.parametrize(("amount", "currency"), [(5124, "KWD"), (1, "MGA")])
+def test_an_amount_stripe_cannot_charge_exactly_is_refused(amount, currency):
+    with pytest.raises(ValueError, match="cannot be charged through Stripe exactly"):
+        to_stripe_amount(amount, currency)
+
+
 def parked_in(owner, gates, clock, **lot):
     """A car parked 61 minutes at a lot of its own (per half hour, nothing free)."""
     lot = make_lot(owner, free_minutes=0, unit_minutes=30, **lot)

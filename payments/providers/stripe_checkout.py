@@ -80,18 +80,13 @@ def _stripe_exponent(currency: str) -> int:
 
 
 def to_stripe_amount(amount: int, currency: str) -> int:
-    """OpenLot's minor units (ISO 4217) as Stripe counts them; ValueError if not exact."""
+    """OpenLot's minor units (ISO 4217) as Stripe counts them; ValueError if Stripe
+    cannot charge it exactly (a three-decimal amount must also end in 0)."""
     shift = _stripe_exponent(currency) - exponent(currency)
-    if shift >= 0:
-        return amount * 10**shift
-    whole, rest = divmod(amount, 10**-shift)
-    if rest:
+    whole, rest = (amount * 10**shift, 0) if shift >= 0 else divmod(amount, 10**-shift)
+    if rest or (currency.upper() in _STRIPE_THREE_DECIMAL and whole % 10):
         raise ValueError(f"{amount} {currency} cannot be charged through Stripe exactly")
     return whole
-
-
-def _stripe_takes(amount: int, currency: str) -> bool:
-    return not (currency.upper() in _STRIPE_THREE_DECIMAL and amount % 10)
 
 
 def from_stripe_amount(amount: int, currency: str) -> int | None:
@@ -171,8 +166,6 @@ class StripeProvider(PaymentProvider):
             amount = to_stripe_amount(payment.amount, payment.currency)
         except ValueError as exc:
             raise AmountNotAccepted(str(exc)) from exc
-        if not _stripe_takes(amount, payment.currency):
-            raise AmountNotAccepted(f"Stripe takes {payment.currency} in multiples of 10 only")
         # Every parameter is derived from the payment row, so a retry sends the
         # same request and Stripe answers it from the idempotency key.
         params = {
