@@ -208,6 +208,9 @@ def park_simulated_vehicles(lot_ids: list[int], now, rng: random.Random) -> None
             )  # fmt: skip
     _insert_rows(meta.db_table, [meta.get_field(name).column for name in columns], rows)
     occupy_spaces(counts, now=now)
+    # The demo plays these lots' gates: their counts are live here, and the map shows them
+    # so (a real import, without the simulation, leaves them "vacancy not reported").
+    Lot.objects.filter(pk__in=lot_ids).update(live_vacancy=True)
 
 
 def _insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:

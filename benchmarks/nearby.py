@@ -380,7 +380,7 @@ def choose_points(per_kind: int, seed: int) -> dict:
 
 
 POSTGIS_SQL = (
-    "SELECT id, latitude, longitude, name, address, capacity, occupied, "
+    "SELECT id, latitude, longitude, name, address, capacity, occupied, live_vacancy, "
     "ST_Distance(bench_geog, here.p, false) "
     "FROM lots_lot, (SELECT ST_MakePoint(%s, %s)::geography AS p) AS here "
     "WHERE is_active AND ST_DWithin(bench_geog, here.p, %s) "

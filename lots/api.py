@@ -22,6 +22,14 @@ class VacancyOut(Schema):
     capacity: int
     occupied: int
     available: int
+    live: bool = Field(
+        ...,
+        description=(
+            "Whether gates count the lot's cars in and out. When false (a lot imported "
+            "from open data, with no gates here) `occupied` and `available` are not "
+            "counts: nothing is known of its vacancy but its capacity."
+        ),
+    )
     updated_at: datetime
 
 
@@ -45,6 +53,14 @@ class NearbyLotOut(Schema):
     distance_m: int = Field(..., description="Great-circle distance from the point, metres")
     capacity: int
     available: int
+    live: bool = Field(
+        ...,
+        description=(
+            "Whether gates count the lot's cars in and out. When false (a lot imported "
+            "from open data, with no gates here) `occupied` and `available` are not "
+            "counts: nothing is known of its vacancy but its capacity."
+        ),
+    )
 
     @staticmethod
     def of(lot: NearbyLot) -> "NearbyLotOut":
@@ -57,6 +73,7 @@ class NearbyLotOut(Schema):
             distance_m=round(lot.distance_m),
             capacity=lot.capacity,
             available=lot.available,
+            live=lot.live_vacancy,
         )
 
 
@@ -101,9 +118,9 @@ def vacancy(request: HttpRequest, lot_id: Integer):
     # The map re-reads this every few seconds per open popup: one indexed
     # lookup, no ordering, no model instance.
     try:
-        name, capacity, occupied, updated_at = (
+        name, capacity, occupied, live_vacancy, updated_at = (
             Lot.objects.filter(is_active=True)
-            .values_list("name", "capacity", "occupied", "updated_at")
+            .values_list("name", "capacity", "occupied", "live_vacancy", "updated_at")
             .get(pk=lot_id)
         )
     except Lot.DoesNotExist:
@@ -116,6 +133,7 @@ def vacancy(request: HttpRequest, lot_id: Integer):
             capacity=capacity,
             occupied=occupied,
             available=max(capacity - occupied, 0),
+            live=live_vacancy,
             updated_at=updated_at,
         ),
     )

@@ -64,6 +64,11 @@ class Lot(models.Model):
         _("time zone"), max_length=64, default=default_timezone, validators=[validate_timezone]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Whether `occupied` is a live count: gates count the lot's cars in and out.
+    # parking sets it when a lot's first gate is saved and clears it when its last
+    # is deleted. A lot imported from open data has a capacity and nothing more,
+    # and the map must not call it "179 of 179 spaces free".
+    live_vacancy = models.BooleanField(_("live vacancy"), default=False, editable=False)
     # Where an imported lot came from (open data set and its id), for re-imports.
     source = models.CharField(_("source"), max_length=50, blank=True)
     source_id = models.CharField(_("source id"), max_length=100, blank=True)
@@ -87,18 +92,22 @@ class Lot(models.Model):
             ),
         ]
 
+    # Written by the gates' own UPDATEs only (see save).
+    KEPT_BY_GATES = frozenset({"occupied", "live_vacancy"})
+
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs):
         # The occupancy counter belongs to the gates (lots.services.occupy_space
-        # and free_space, one conditional UPDATE each): saving an edited lot
-        # must never write back the count it read a moment ago.
+        # and free_space, one conditional UPDATE each), and whether there are
+        # gates to parking: saving an edited lot must never write back what it
+        # read a moment ago.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "occupied"
+                if not field.primary_key and field.name not in self.KEPT_BY_GATES
             ]
         super().save(*args, **kwargs)
 

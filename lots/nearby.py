@@ -52,7 +52,9 @@ NEAREST_MAX_READ = 20_000
 # Below this share of free spaces a lot is shown as nearly full.
 FEW_SPACES_SHARE = 0.2
 
-_COLUMNS = ("id", "latitude", "longitude", "name", "address", "capacity", "occupied")
+_COLUMNS = (
+    "id", "latitude", "longitude", "name", "address", "capacity", "occupied", "live_vacancy"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class NearbyLot:
     address: str
     capacity: int
     occupied: int
+    # Whether gates count its cars, so that `available` is live; else it is the capacity.
+    live_vacancy: bool
     distance_m: float
 
     @property
@@ -279,8 +283,13 @@ def _candidates_sql(vendor: str, shape: tuple[int, ...], capped: bool) -> str:
     )
 
 
-def fullness(available: int, capacity: int) -> str:
-    """How full a lot looks on the map: "plenty", "few" (under 20% free) or "full"."""
+def fullness(available: int, capacity: int, *, counted: bool = True) -> str:
+    """How full a lot looks on the map: "plenty", "few" (under 20% free) or "full".
+
+    "unknown" for a lot whose cars nobody counts (`counted` false: it has no gates).
+    """
+    if not counted:
+        return "unknown"
     if available <= 0:
         return "full"
     if available < FEW_SPACES_SHARE * capacity:

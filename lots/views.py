@@ -119,6 +119,10 @@ def _map_config(place: SearchPlace, selected: int | None) -> dict:
             "checking": _("Checking the vacancy…"),
             "unavailable": _("The vacancy could not be read; trying again…"),
             "kiosk": _("Pay at this lot's kiosk"),
+            "uncounted": _(
+                "This lot's gates do not report to OpenLot, so whether it has room is not "
+                "known here."
+            ),
             "here": _("Searching around here"),
             "locating": _("Finding where you are…"),
             "locateFailed": _("Your location is not available: click the map or type an address."),

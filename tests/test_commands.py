@@ -241,6 +241,7 @@ def test_the_demo_loads_once(settings, db):
     assert Lot.objects.filter(owner__username="opendata").count() == 3481
     mismatched = Lot.objects.annotate(cars=Count("sessions")).exclude(occupied=F("cars"))
     assert not mismatched.exists()
+    assert not Lot.objects.filter(live_vacancy=False).exists()  # the map shows every count
     # The gate log reads as a day did: each entry leaves one space fewer than the one before.
     for lot in Lot.objects.filter(gates__isnull=False).distinct():
         free_after = list(

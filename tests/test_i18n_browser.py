@@ -85,6 +85,8 @@ def lots_nearby(owner):
                  **at(150 * (n + 1), 37 * n))
         for n in range(6)
     ]  # fmt: skip
+    for lot in lots:
+        make_gate(lot, Direction.ENTRY)  # gates count their cars: their vacancy is live
     park_cars(lots[1], 20)
     return lots
 

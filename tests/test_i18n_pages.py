@@ -447,3 +447,12 @@ def test_the_scene_has_what_the_pages_show(scene):
     assert scene["unpaid"].exit_allowed_until is None
     paid = ParkingSession.objects.get(pk=scene["paid"].pk)
     assert timedelta(0) < paid.exit_allowed_until - scene["manual"].paid_at
+
+
+def test_a_lot_without_gates_reads_in_chinese_on_the_map(client, owner):
+    lot = make_lot(owner, name="臺北車站停車場", capacity=179)  # imported: no gates count it
+
+    response = client.get(f"/?lat=25.0478&lng=121.5170&lot={lot.pk}", **ZH)
+
+    check_page(response, language="zh-hant", expect="共 179 個車位；未提供即時空位")
+    assert "這裡無法得知是否還有空位" in response.content.decode()

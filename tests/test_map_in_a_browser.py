@@ -27,12 +27,17 @@ def _offline_map(settings):
 
 @pytest.fixture
 def lots_around_here(owner):
-    """20 lots 150 m apart going out from HERE, and one beyond 3 km; Lot 01 full, Lot 03 nearly."""
+    """20 lots 150 m apart going out from HERE, and one beyond 3 km; Lot 01 full, Lot 03 nearly.
+
+    Each has an entry gate (`lot.entry`), so its vacancy is live.
+    """
     lots = [
         make_lot(owner, name=f"Lot {n:02d}", address=f"{n} Station Rd", capacity=20,
                  **at(150 * (n + 1), 37 * n))
         for n in range(20)
     ]  # fmt: skip
+    for lot in lots:
+        lot.entry = make_gate(lot, Direction.ENTRY)
     make_lot(owner, name="Far Away", **at(3500, 0))
     for lot, cars in ((lots[1], 20), (lots[3], 17), (lots[4], 9)):
         park_cars(lot, cars)
@@ -100,8 +105,7 @@ def test_it_shows_the_15_nearest_lots_and_the_live_vacancy_of_the_one_clicked(
     )
 
     # A car drives in through the gate; the open popup follows.
-    gate = make_gate(lots_around_here[2], Direction.ENTRY)
-    assert gates.enter(gate, "ABC-1234").status_code == 201
+    assert gates.enter(lots_around_here[2].entry, "ABC-1234").status_code == 201
 
     expect(popup.locator(".lot-popup-vacancy")).to_have_text("19 of 20 spaces free")
     expect(items.nth(2).locator(".lot-vacancy")).to_have_text("19 of 20 spaces free")
@@ -110,10 +114,44 @@ def test_it_shows_the_15_nearest_lots_and_the_live_vacancy_of_the_one_clicked(
     assert problems == []
 
 
+def test_a_lot_without_gates_shows_its_size_and_says_its_vacancy_is_not_known(
+    live_server, page, lots_around_here, owner
+):
+    # Imported from open data: nobody counts its cars. Nearest of all, so first in the list.
+    make_lot(owner, name="Imported", capacity=179, **at(50, 180))
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_map(page, live_server)
+    item = page.locator(".lot-list > li").first
+
+    expect(item.locator(".lot-vacancy")).to_have_text("179 spaces; vacancy not reported")
+    expect(item).to_have_class(re.compile(r"\blot--unknown\b"))
+    marker = page.locator(".lot-marker.lot--unknown")
+    expect(marker.locator(".lot-marker-count")).to_have_text("P")
+    expect(marker).to_have_accessible_name("Imported, 179 spaces; vacancy not reported")
+
+    marker.click()
+
+    popup = page.locator(".leaflet-popup .lot-popup")
+    expect(popup.locator(".lot-popup-name")).to_have_text("Imported")
+    expect(popup.locator(".lot-popup-vacancy")).to_have_text("179 spaces; vacancy not reported")
+    expect(popup.locator(".lot-popup-uncounted")).to_have_text(
+        "This lot's gates do not report to OpenLot, so whether it has room is not known here."
+    )
+    expect(popup.locator("a.lot-popup-kiosk")).to_have_count(0)
+    page.locator(".lot-list .lot-link").nth(1).click()  # a counted lot: its vacancy is read
+    expect(popup.locator(".lot-popup-vacancy")).to_have_text("20 of 20 spaces free")
+    # Re-read every second for the counted lot; never for the one nobody counts.
+    assert {url for url in requests if "/vacancy" in url} == {
+        f"{live_server.url}/api/lots/{lots_around_here[0].pk}/vacancy"
+    }
+
+
 def test_clicking_a_marker_selects_the_lot_in_the_list(live_server, page, lots_around_here):
     open_map(page, live_server)
 
-    page.locator(".leaflet-marker-icon.lot-marker", has_text="20").first.click()
+    count = page.locator(".lot-marker-count", has_text=re.compile(r"^20$"))
+    page.locator(".leaflet-marker-icon.lot-marker", has=count).first.click()
 
     expect(page.locator(".lot-list > li.is-selected")).to_have_count(1)
     expect(page.locator(".lot-list > li.is-selected .lot-link")).to_have_attribute(

@@ -11,7 +11,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import resolve
 
-from .conftest import make_lot, park_cars
+from parking.models import Direction
+
+from .conftest import make_gate, make_lot, park_cars
 from .test_nearby_api import HERE, at
 
 
@@ -58,10 +60,19 @@ def text(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
+def counted_lot(owner, **values):
+    """A lot whose gates count its cars (its entry gate made for it)."""
+    lot = make_lot(owner, **values)
+    make_gate(lot, Direction.ENTRY)
+    return lot
+
+
 @pytest.fixture
 def lots_around_here(owner):
     return [
-        make_lot(owner, name=f"Lot {n:02d}", address=f"{n} Station Rd", **at(100 * (n + 1), 20 * n))
+        counted_lot(
+            owner, name=f"Lot {n:02d}", address=f"{n} Station Rd", **at(100 * (n + 1), 20 * n)
+        )
         for n in range(18)
     ]
 
@@ -130,6 +141,26 @@ def test_lots_are_coloured_by_how_full_they_are(client, owner):
         "3 of 20 spaces free",
         "Full: 0 of 20 spaces free",
     ]
+
+
+def test_a_lot_without_gates_shows_its_size_not_a_vacancy(client, owner, clock):
+    # Imported from open data: nobody counts its cars, so "20 of 20 free" would be a guess.
+    imported = make_lot(owner, name="Imported", capacity=179, **at(100))
+    counted_lot(owner, name="Counted", **at(200))
+
+    response = client.get("/", {"lat": HERE[0], "lng": HERE[1], "lot": imported.pk})
+
+    page = Page(response.content.decode())
+    assert [(lot["lot-name"], lot["lot-vacancy"]) for lot in page.lots] == [
+        ("Imported", "179 spaces; vacancy not reported"),
+        ("Counted", "20 of 20 spaces free"),
+    ]
+    assert "lot--unknown" in page.lots[0]["classes"]
+    assert page.lots[0]["data-counted"] == "false"
+    assert "kiosk" not in page.lots[0]  # it has no cars to pay for
+    listed = response.content.decode().split('<ol class="lot-list"')[1].split("</ol>")[0]
+    assert "whether it has room is not known here" in listed
+    assert "Checked at" not in listed
 
 
 def test_with_none_within_3_km_it_names_the_nearest_lot(client, owner):

@@ -58,7 +58,9 @@ def test_it_lists_lots_nearest_first_with_distance_and_live_vacancy(
         "distance_m": 300,
         "capacity": 10,
         "available": 10,
+        "live": False,  # no gates count its cars: 10 is its size, not a count
     }
+    assert body["results"][1]["live"] is True
     assert body["results"][2]["id"] == far.pk
     assert body["radius_m"] == 3000
     assert body["limit"] == 15

@@ -20,7 +20,15 @@ def test_it_shows_the_live_vacancy(client, gates, entry_gate, lot, clock):
         "capacity": 20,
         "occupied": 1,
         "available": 19,
+        "live": True,
     }
+
+
+def test_a_lot_without_gates_says_its_vacancy_is_not_live(client, lot):
+    # e.g. imported from open data: its size is known, its cars are not counted
+    body = client.get(f"/api/lots/{lot.pk}/vacancy").json()
+
+    assert (body["capacity"], body["live"]) == (20, False)
 
 
 def test_an_unknown_lot_is_not_found(client, db):

@@ -16,8 +16,8 @@ def distance(metres: float) -> str:
 
 @register.filter
 def lot_fullness(lot) -> str:
-    """plenty, few or full: the colour a lot is shown in."""
-    return fullness(lot.available, lot.capacity)
+    """plenty, few, full or unknown (no gates count it): the colour a lot is shown in."""
+    return fullness(lot.available, lot.capacity, counted=lot.live_vacancy)
 
 
 @register.filter

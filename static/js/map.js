@@ -88,19 +88,30 @@
       distance: item.dataset.distance,
       available: Number(item.dataset.available),
       capacity: Number(item.dataset.capacity),
+      // A lot without gates (imported from open data): its size is known, its vacancy not.
+      counted: item.dataset.counted === "true",
+      words: item.querySelector(".lot-vacancy").textContent.replace(/\s+/g, " ").trim(),
     };
   }
 
   // --- markers ---------------------------------------------------------------
 
+  // The badge shows the free spaces (or P where nobody counts them); a screen reader
+  // hears the lot's name and its vacancy in words instead.
   function markerIcon(lot, selected) {
+    var content = document.createElement("span");
     var badge = document.createElement("span");
     badge.className = "lot-marker-count";
-    badge.textContent = String(lot.available);
+    badge.setAttribute("aria-hidden", "true");
+    badge.textContent = lot.counted ? String(lot.available) : "P";
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = lot.name + ", " + lot.words;
+    content.append(badge, label);
+    var state = lot.counted ? fullness(lot.available, lot.capacity) : "unknown";
     return L.divIcon({
-      html: badge,
-      className:
-        "lot-marker lot--" + fullness(lot.available, lot.capacity) + (selected ? " is-selected" : ""),
+      html: content,
+      className: "lot-marker lot--" + state + (selected ? " is-selected" : ""),
       iconSize: selected ? [42, 42] : [34, 34],
       popupAnchor: [0, -14],
     });
@@ -118,7 +129,6 @@
       var marker = L.marker([lot.lat, lot.lng], {
         icon: markerIcon(lot, false),
         title: lot.name,
-        alt: lot.name + ", " + vacancyText(lot.available, lot.capacity),
         riseOnHover: true,
       });
       marker.lotId = lot.id;
@@ -153,8 +163,15 @@
     root.appendChild(distance);
     var vacancy = document.createElement("span");
     vacancy.className = "lot-popup-vacancy";
-    vacancy.textContent = text.checking;
+    vacancy.textContent = lot.counted ? text.checking : lot.words;
     root.appendChild(vacancy);
+    if (!lot.counted) {
+      var note = document.createElement("span");
+      note.className = "lot-popup-uncounted muted";
+      note.textContent = text.uncounted;
+      root.appendChild(note);
+      return root;
+    }
     var reading = document.createElement("span");
     reading.className = "lot-popup-reading muted";
     root.appendChild(reading);
@@ -226,7 +243,7 @@
     // is not the end of this one.
     if (still) open();
     else map.once("moveend", open);
-    readVacancy(selection);
+    if (lot.counted) readVacancy(selection);
   }
 
   function readVacancy(current) {
