@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from admin_portal.roles import ensure_lot_owners_group
 from lots.services import LOT_OWNERS_GROUP, create_lot, make_lot_owner
@@ -44,6 +44,14 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    # A request in Chinese leaves Chinese active in this thread (LocaleMiddleware
+    # activates, nothing deactivates): the next test must start in the site's language.
+    yield
+    translation.deactivate()
 
 
 @dataclass
