@@ -6,9 +6,15 @@ for that username or from that address are refused without checking the
 password, until LOGIN_FAILURE_WINDOW_SECONDS have passed since the last
 counted failure. The counts live in the default cache, which every app server
 shares (the database or Redis), so the limit holds however many run.
+
+While the cache cannot be reached (Redis down), each process counts on its own
+(`_LocalCounts`): a guesser gets the limit once per worker process instead of
+without end, and staff are still locked out only by their own failures.
 """
 
 import hashlib
+import threading
+import time
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -25,6 +31,38 @@ def _key(kind: str, value: str) -> str:
     return f"openlot:login-failures:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
+class _LocalCounts:
+    """Failed logins counted in this process, while the shared cache cannot be reached."""
+
+    MAX_KEYS = 10_000  # an attack from many addresses must not fill the memory
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, float]] = {}  # key -> (count, expires at)
+
+    def get(self, key: str) -> int:
+        count, expires = self._counts.get(key, (0, 0.0))
+        return count if expires > time.time() else 0
+
+    def add(self, key: str, window: int) -> None:
+        now = time.time()
+        with self._lock:
+            if key not in self._counts and len(self._counts) >= self.MAX_KEYS:
+                self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+                if len(self._counts) >= self.MAX_KEYS:
+                    # Forget the failures closest to expiring.
+                    del self._counts[min(self._counts, key=lambda k: self._counts[k][1])]
+            # As in the cache: the window runs from the latest failure.
+            self._counts[key] = (self.get(key) + 1, now + window)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
+
+_local = _LocalCounts()
+
+
 def _counters(request, username: str) -> list[tuple[str, int]]:
     """(cache key, limit) of each count a failed login adds to."""
     counters = [
@@ -35,14 +73,14 @@ def _counters(request, username: str) -> list[tuple[str, int]]:
 
 
 def is_locked_out(request, username: str) -> bool:
-    """Whether logins are refused; not while the cache cannot be reached (config.cache):
-    staff would otherwise be locked out of the admin with it."""
+    """Whether logins are refused; by this process's own counts while the cache cannot
+    be reached (config.cache), so a failing Redis locks nobody out by itself."""
     counters = _counters(request, username)
     try:
         counts = cache.get_many([key for key, _limit in counters])
     except UNREACHABLE as error:
-        unreachable("login rate limit", error)
-        return False
+        unreachable("the shared count of failed logins", error)
+        counts = {key: _local.get(key) for key, _limit in counters}
     return any(counts.get(key, 0) >= limit for key, limit in counters)
 
 
@@ -50,7 +88,9 @@ def record_failure(request, username: str) -> None:
     try:
         _record_failure(request, username)
     except UNREACHABLE as error:
-        unreachable("counting a failed login", error)
+        unreachable("the shared count of failed logins", error)
+        for key, _limit in _counters(request, username):
+            _local.add(key, settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def _record_failure(request, username: str) -> None:
@@ -68,8 +108,10 @@ def _record_failure(request, username: str) -> None:
 def clear_failures(username: str) -> None:
     """A successful login clears its username's count (not its address's: an attacker
     could interleave logins to an account of their own)."""
+    key = _key("user", username.casefold())
+    _local.delete(key)
     try:
-        cache.delete(_key("user", username.casefold()))
+        cache.delete(key)
     except UNREACHABLE as error:
         unreachable("clearing failed logins", error)
 
