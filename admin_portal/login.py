@@ -25,10 +25,12 @@ from django.utils.translation import ngettext_lazy
 from config.cache import UNREACHABLE, unreachable
 from config.http import client_address
 
+_PREFIX = "openlot:login-failures:"
+
 
 def _key(kind: str, value: str) -> str:
     # Hashed: usernames are free text, and cache keys have a restricted alphabet.
-    return f"openlot:login-failures:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+    return f"{_PREFIX}{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
 class _LocalCounts:
@@ -48,12 +50,19 @@ class _LocalCounts:
         now = time.time()
         with self._lock:
             if key not in self._counts and len(self._counts) >= self.MAX_KEYS:
-                self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
-                if len(self._counts) >= self.MAX_KEYS:
-                    # Forget the failures closest to expiring.
-                    del self._counts[min(self._counts, key=lambda k: self._counts[k][1])]
+                self._forget_one(now)
             # As in the cache: the window runs from the latest failure.
             self._counts[key] = (self.get(key) + 1, now + window)
+
+    def _forget_one(self, now: float) -> None:
+        """Make room: the expired counts, else the address count closest to expiring
+        (an attack from many addresses must not wash an account's count out)."""
+        self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+        if len(self._counts) < self.MAX_KEYS:
+            return
+        addresses = [k for k in self._counts if k.startswith(f"{_PREFIX}address:")]
+        candidates = addresses or list(self._counts)
+        del self._counts[min(candidates, key=lambda k: self._counts[k][1])]
 
     def delete(self, key: str) -> None:
         with self._lock:

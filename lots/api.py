@@ -16,20 +16,24 @@ from .nearby import NearbyLot, describe_search, search_nearby
 router = Router(tags=["lots"])
 
 
+def _live(what: str):
+    return Field(
+        ...,
+        description=(
+            "Whether gates count the lot's cars in and out. When false (a lot imported "
+            f"from open data, with no gates here) {what}: nothing is known of its vacancy "
+            "but its capacity."
+        ),
+    )
+
+
 class VacancyOut(Schema):
     id: int
     name: str
     capacity: int
     occupied: int
     available: int
-    live: bool = Field(
-        ...,
-        description=(
-            "Whether gates count the lot's cars in and out. When false (a lot imported "
-            "from open data, with no gates here) `occupied` and `available` are not "
-            "counts: nothing is known of its vacancy but its capacity."
-        ),
-    )
+    live: bool = _live("`occupied` and `available` are not counts")
     updated_at: datetime
 
 
@@ -53,14 +57,7 @@ class NearbyLotOut(Schema):
     distance_m: int = Field(..., description="Great-circle distance from the point, metres")
     capacity: int
     available: int
-    live: bool = Field(
-        ...,
-        description=(
-            "Whether gates count the lot's cars in and out. When false (a lot imported "
-            "from open data, with no gates here) `occupied` and `available` are not "
-            "counts: nothing is known of its vacancy but its capacity."
-        ),
-    )
+    live: bool = _live("`available` is not a count")
 
     @staticmethod
     def of(lot: NearbyLot) -> "NearbyLotOut":

@@ -68,7 +68,9 @@ class Lot(models.Model):
     # parking sets it when a lot's first gate is saved and clears it when its last
     # is deleted. A lot imported from open data has a capacity and nothing more,
     # and the map must not call it "179 of 179 spaces free".
-    live_vacancy = models.BooleanField(_("live vacancy"), default=False, editable=False)
+    live_vacancy = models.BooleanField(
+        _("live vacancy"), default=False, db_default=False, editable=False
+    )
     # Where an imported lot came from (open data set and its id), for re-imports.
     source = models.CharField(_("source"), max_length=50, blank=True)
     source_id = models.CharField(_("source id"), max_length=100, blank=True)

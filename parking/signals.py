@@ -7,7 +7,7 @@ counted from one it only knows the size of. (The demo also sets it on the
 imported lots it fills with simulated cars: it plays their gates.)
 """
 
-from django.db.models import Exists, OuterRef
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -16,14 +16,24 @@ from lots.models import Lot
 from .models import Gate
 
 
+def _recount(lot_id: int) -> None:
+    # The lot row locked first, then the gates counted: a gate added while another
+    # is deleted is seen by whichever of the two counts second (each waits for the
+    # other's lock), so the flag never ends false beside a gate.
+    with transaction.atomic():
+        if Lot.objects.select_for_update().filter(pk=lot_id).exists():
+            has_gates = Gate.objects.filter(lot_id=lot_id).exists()
+            Lot.objects.filter(pk=lot_id).exclude(live_vacancy=has_gates).update(
+                live_vacancy=has_gates
+            )
+
+
 @receiver(post_save, sender=Gate, dispatch_uid="parking.gate_saved")
 def lot_counted_by_gates(sender, instance: Gate, created: bool, raw: bool = False, **kwargs):
     if created and not raw:
-        Lot.objects.filter(pk=instance.lot_id, live_vacancy=False).update(live_vacancy=True)
+        _recount(instance.lot_id)
 
 
 @receiver(post_delete, sender=Gate, dispatch_uid="parking.gate_deleted")
 def lot_maybe_no_longer_counted(sender, instance: Gate, **kwargs):
-    Lot.objects.filter(pk=instance.lot_id).update(
-        live_vacancy=Exists(Gate.objects.filter(lot=OuterRef("pk")))
-    )
+    _recount(instance.lot_id)

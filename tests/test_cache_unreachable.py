@@ -86,3 +86,18 @@ def test_a_pending_payment_page_still_answers(client, parked, redis_down):
 
     assert page.status_code == 200
     assert "Confirming payment" in page.content.decode()
+
+
+def test_a_flood_of_new_addresses_does_not_wash_out_an_accounts_count():
+    counts = login._LocalCounts()
+    counts.MAX_KEYS = 4  # memory is bounded: the oldest address counts make room
+    alice = login._key("user", "alice")
+    for _guess in range(5):
+        counts.add(alice, 900)
+
+    for n in range(20):
+        counts.add(login._key("address", f"198.51.100.{n}"), 900)
+
+    assert counts.get(alice) == 5
+    assert counts.get(login._key("address", "198.51.100.19")) == 1
+    assert counts.get(login._key("address", "198.51.100.0")) == 0

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from admin_portal.demo import seed_open_data
 from lots.models import Lot
 from lots.nearby import search_nearby
-from parking.models import Direction
+from parking.models import Direction, Gate
 
 from .browser import TIMEOUT_MS, screenshot
 from .conftest import make_gate, make_lot, park_cars
@@ -128,7 +128,7 @@ def test_a_lot_without_gates_shows_its_size_and_says_its_vacancy_is_not_known(
     expect(item).to_have_class(re.compile(r"\blot--unknown\b"))
     marker = page.locator(".lot-marker.lot--unknown")
     expect(marker.locator(".lot-marker-count")).to_have_text("P")
-    expect(marker).to_have_accessible_name("Imported, 179 spaces; vacancy not reported")
+    expect(marker).to_have_accessible_name("Imported: 179 spaces; vacancy not reported")
 
     marker.click()
 
@@ -141,6 +141,10 @@ def test_a_lot_without_gates_shows_its_size_and_says_its_vacancy_is_not_known(
     expect(popup.locator("a.lot-popup-kiosk")).to_have_count(0)
     page.locator(".lot-list .lot-link").nth(1).click()  # a counted lot: its vacancy is read
     expect(popup.locator(".lot-popup-vacancy")).to_have_text("20 of 20 spaces free")
+    Gate.objects.filter(lot=lots_around_here[0]).delete()  # its gates taken away meanwhile
+    expect(popup.locator(".lot-popup-vacancy")).to_have_text(
+        re.compile(r"^This lot's gates do not")
+    )
     # Re-read every second for the counted lot; never for the one nobody counts.
     assert {url for url in requests if "/vacancy" in url} == {
         f"{live_server.url}/api/lots/{lots_around_here[0].pk}/vacancy"

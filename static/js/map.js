@@ -106,7 +106,7 @@
     badge.textContent = lot.counted ? String(lot.available) : "P";
     var label = document.createElement("span");
     label.className = "visually-hidden";
-    label.textContent = lot.name + ", " + lot.words;
+    label.textContent = format(text.lotVacancy, { name: lot.name, vacancy: lot.words });
     content.append(badge, label);
     var state = lot.counted ? fullness(lot.available, lot.capacity) : "unknown";
     return L.divIcon({
@@ -255,14 +255,21 @@
       })
       .then(function (vacancy) {
         if (selection !== current) return;
-        showVacancy(current, vacancy, new Date());
+        if (vacancy.live) {
+          showVacancy(current, vacancy, new Date());
+        } else {
+          // Its last gate was removed since the list was drawn: nothing to count any more.
+          current.content.querySelector(".lot-popup-vacancy").textContent = text.uncounted;
+          current.content.querySelector(".lot-popup-reading").textContent = "";
+          current.stopped = true;
+        }
       })
       .catch(function () {
         if (selection !== current) return;
         current.content.querySelector(".lot-popup-vacancy").textContent = text.unavailable;
       })
       .finally(function () {
-        if (selection !== current) return;
+        if (selection !== current || current.stopped) return;
         current.timer = window.setTimeout(function () {
           if (selection === current) readVacancy(current);
         }, config.refreshSeconds * 1000);
