@@ -326,6 +326,8 @@ def _decide_fee(row: dict, read: PlateRead, now: datetime) -> GateDecision | Non
     session = ParkingSession(
         pk=row["session_id"], lot=lot, plate=row["plate"], entered_at=row["entered_at"],
         billing_from=row["billing_from"], exit_allowed_until=row["exit_allowed_until"],
+        charged_on_billing_day=row["charged_on_billing_day"],
+        charged_on_window_end_day=row["charged_on_window_end_day"],
     )  # fmt: skip
     status = session_status(session, now, _rules(row, lot))
     outcome = Outcome.EXIT_GRANTED if status.exit_allowed else Outcome.PAYMENT_REQUIRED

@@ -12,7 +12,9 @@ How a sign is read (the usual rules of Taiwanese lots):
   hour"): one second into a unit costs the whole unit.
 * The daily cap limits what one calendar day costs, in the lot's time zone,
   the day turning at 00:00. Each started block (first period or unit) counts
-  on the day it starts.
+  on the day it starts. It holds for the stay, not for each period: what an
+  earlier period of the same stay cost on the day a restarted period begins
+  counts toward that day's cap (`charged_earlier`).
 """
 
 from dataclasses import dataclass
@@ -61,6 +63,9 @@ class FeeDay:
     units: int  # billing units started on this day
     subtotal: int  # before the daily cap
     amount: int  # after the daily cap
+    # Charged on this day by an earlier period of the same stay (paid, then overstayed):
+    # it counts toward the daily cap, which leaves `amount` at most cap - charged_earlier.
+    charged_earlier: int = 0
 
     @property
     def capped(self) -> bool:
@@ -113,12 +118,19 @@ def _first_period(tariff: TariffRules, restarted: bool) -> tuple[timedelta, int]
 
 
 def calculate_fee(
-    tariff: TariffRules, start: datetime, end: datetime, *, restarted: bool = False
+    tariff: TariffRules,
+    start: datetime,
+    end: datetime,
+    *,
+    restarted: bool = False,
+    charged_earlier: int = 0,
 ) -> Fee:
     """What parking from `start` to `end` costs under `tariff`, with a per-day breakdown.
 
     `restarted`: the period began when a paid exit window ran out, so it is
     billed by the unit, without free minutes or a first period.
+    `charged_earlier`: what earlier periods of the stay cost on `start`'s day;
+    that day's cap is what is left of it.
     """
     # In UTC, arithmetic is elapsed time; in a zone with DST it would be wall-clock time.
     start, end = start.astimezone(UTC), end.astimezone(UTC)
@@ -129,6 +141,7 @@ def calculate_fee(
     first_period, first_period_price = _first_period(tariff, restarted)
     units_from = start + first_period
     unit = timedelta(minutes=tariff.unit_minutes)
+    first_day = start.astimezone(tariff.timezone).date()
     days = []
     for day, day_start, day_end in _local_days(start, end, tariff.timezone):
         has_first_period = bool(first_period) and day_start <= start < day_end
@@ -138,8 +151,11 @@ def calculate_fee(
             # and a breakdown line "2 Dec: NT$0" would only puzzle the driver.
             continue
         subtotal = units * tariff.unit_price + (first_period_price if has_first_period else 0)
-        amount = subtotal if tariff.daily_cap is None else min(subtotal, tariff.daily_cap)
-        days.append(FeeDay(day, has_first_period, units, subtotal, amount))
+        earlier = charged_earlier if day == first_day and tariff.daily_cap is not None else 0
+        amount = subtotal
+        if tariff.daily_cap is not None:
+            amount = min(subtotal, max(tariff.daily_cap - earlier, 0))
+        days.append(FeeDay(day, has_first_period, units, subtotal, amount, earlier))
     return Fee(
         amount=sum(d.amount for d in days), start=start, end=end, free=False, days=tuple(days)
     )
@@ -160,3 +176,31 @@ def free_span(tariff: TariffRules, *, restarted: bool = False) -> timedelta | No
     if first_period_price == 0:
         span = max(span, first_period)
     return span
+
+
+def free_until(
+    tariff: TariffRules, start: datetime, *, restarted: bool = False, charged_earlier: int = 0
+) -> datetime | None:
+    """Until when a period from `start` costs nothing; None if it never costs.
+
+    `calculate_fee(tariff, start, end, restarted=r, charged_earlier=c).amount == 0`
+    exactly when `end <= free_until(...)`. Besides `free_span`, a period that
+    begins on a day whose cap the stay has paid already costs nothing until its
+    first block that starts on a later day.
+    """
+    span = free_span(tariff, restarted=restarted)
+    if span is None:
+        return None
+    until = start + span
+    if tariff.daily_cap is None or charged_earlier < tariff.daily_cap:
+        return until
+    start = start.astimezone(UTC)
+    first_period, _price = _first_period(tariff, restarted)
+    if first_period:
+        return until  # only a period from the entry has one, and nothing was charged before it
+    unit = timedelta(minutes=tariff.unit_minutes)
+    zone = tariff.timezone
+    following = start.astimezone(zone).date() + timedelta(days=1)
+    next_day = datetime.combine(following, time(0), tzinfo=zone).astimezone(UTC)
+    blocks = _ceil_div((next_day - start) // _MICROSECOND, unit // _MICROSECOND)
+    return max(until, start + blocks * unit)

@@ -111,6 +111,15 @@ class ParkingSession(models.Model):
     # payment covered (see parking.services.session_status).
     billing_from = models.DateTimeField(_("billing from"))
     exit_allowed_until = models.DateTimeField(_("exit allowed until"), null=True, blank=True)
+    # The daily maximum holds for the whole stay (parking.fees): what earlier fee
+    # periods of this stay cost on billing_from's day (in the lot's time zone), and
+    # what this stay has cost on exit_allowed_until's day, the day a period restarted
+    # after the exit window begins. Set by parking.services.grant_exit. A default in
+    # the database too: the gate functions insert sessions without naming them.
+    charged_on_billing_day = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
+    charged_on_window_end_day = models.PositiveBigIntegerField(
+        default=0, db_default=0, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -2,11 +2,11 @@
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 
-from .fees import Fee, TariffRules, calculate_fee, free_span
+from .fees import Fee, TariffRules, calculate_fee, free_until
 
 
 class SessionState(enum.StrEnum):
@@ -25,6 +25,8 @@ class SessionStatus:
     # Until when the exit gate opens without (further) payment; None if it doesn't.
     exit_allowed_until: datetime | None
     grace_expired: bool  # it was paid, but did not leave in time
+    # What earlier periods of the stay cost on billing_from's day (toward its daily cap).
+    charged_earlier: int = 0
 
     @property
     def amount_due(self) -> int:
@@ -40,21 +42,37 @@ def session_status(session, now: datetime, rules: TariffRules | None = None) -> 
 
     Paid means `now <= exit_allowed_until`. After that window the vehicle
     owes a new fee period from the window's end, billed by the unit (no free
-    minutes, no first period: parking.fees.calculate_fee's `restarted`).
+    minutes, no first period: parking.fees.calculate_fee's `restarted`), and
+    capped with what the stay already cost on that day.
     """
     rules = rules or TariffRules.for_lot(session.lot)
     paid_until = session.exit_allowed_until
     if paid_until is not None and now <= paid_until:
         fee = Fee(amount=0, start=session.billing_from, end=now, free=False)
-        return SessionStatus(SessionState.PAID, session.billing_from, fee, paid_until, False)
-    billing_from = paid_until or session.billing_from
-    fee = calculate_fee(rules, billing_from, now, restarted=billing_from != session.entered_at)
+        return SessionStatus(
+            SessionState.PAID, session.billing_from, fee, paid_until, False,
+            session.charged_on_billing_day,
+        )  # fmt: skip
+    if paid_until is not None:
+        billing_from, charged = paid_until, session.charged_on_window_end_day
+    else:
+        billing_from, charged = session.billing_from, session.charged_on_billing_day
+    restarted = billing_from != session.entered_at
+    fee = calculate_fee(rules, billing_from, now, restarted=restarted, charged_earlier=charged)
+    expired = paid_until is not None
     if fee.amount:
-        return SessionStatus(SessionState.UNPAID, billing_from, fee, None, paid_until is not None)
-    # Free until the fee starts: the free minutes, or a first period priced at zero.
-    span = free_span(rules, restarted=billing_from != session.entered_at)
-    free_until = billing_from + span if span is not None else None
-    return SessionStatus(SessionState.FREE, billing_from, fee, free_until, paid_until is not None)
+        return SessionStatus(SessionState.UNPAID, billing_from, fee, None, expired, charged)
+    # Free until the fee starts: the free minutes, a first period priced at zero, or
+    # the rest of a day whose maximum the stay has paid.
+    until = free_until(rules, billing_from, restarted=restarted, charged_earlier=charged)
+    return SessionStatus(SessionState.FREE, billing_from, fee, until, expired, charged)
+
+
+def charged_on_day(status: SessionStatus, fee: Fee, day: date, zone) -> int:
+    """What the stay has cost on `day`: the period `fee` (from status.billing_from) and
+    the earlier periods counted on its first day."""
+    earlier = status.charged_earlier if status.billing_from.astimezone(zone).date() == day else 0
+    return earlier + sum(d.amount for d in fee.days if d.day == day)
 
 
 def exit_window() -> timedelta:

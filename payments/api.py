@@ -130,6 +130,7 @@ def quote(request: HttpRequest, session_id: UUID):
                     subtotal=day.subtotal,
                     amount=day.amount,
                     capped=day.capped,
+                    charged_earlier=day.charged_earlier,
                 )
                 for day in status.fee.days
             ],

@@ -25,6 +25,13 @@ class FeeDayOut(Schema):
     subtotal: int = Field(..., description=f"Before the daily maximum. {MONEY}")
     amount: int = Field(..., description=f"After the daily maximum. {MONEY}")
     capped: bool
+    charged_earlier: int = Field(
+        ...,
+        description=(
+            "Paid on this day for an earlier fee period of the same stay (the car paid, "
+            f"then stayed past its exit window): it counts toward the daily maximum. {MONEY}"
+        ),
+    )
 
 
 class QuoteOut(Schema):

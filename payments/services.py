@@ -539,7 +539,7 @@ def _confirm_locked(
         session.exit_allowed_until is None
         or session.exit_allowed_until < payment.exit_allowed_until
     ):
-        grant_exit(session.pk, payment.exit_allowed_until, now=now)
+        grant_exit(session.pk, payment.exit_allowed_until, now=now, paid_at=paid_at)
 
 
 # --- The driver comes back; notifications arrive --------------------------

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parking.fees import TariffRules, calculate_fee, free_span
+from parking.fees import TariffRules, calculate_fee, free_span, free_until
 from parking.models import ParkingSession
 from parking.plates import ocr_key
 from parking.services import SessionState, session_status, sessions_in_state
@@ -46,6 +46,25 @@ def test_free_span_is_exactly_how_long_a_stay_costs_nothing(tariff, restarted, s
     span = free_span(tariff, restarted=restarted)
 
     assert (fee.amount == 0) == (span is None or end - start <= span)
+
+
+@given(
+    tariff=tariffs,
+    start=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
+    ),
+    seconds=st.integers(-60, 3 * 24 * 3600),
+    charged_earlier=st.sampled_from([0, 1, 17999, 18000, 30000]),
+)
+def test_free_until_is_exactly_when_a_restarted_period_starts_to_cost(
+    tariff, start, seconds, charged_earlier
+):
+    # A restarted period, with what the stay already paid on its first day.
+    end = start + timedelta(seconds=seconds)
+    fee = calculate_fee(tariff, start, end, restarted=True, charged_earlier=charged_earlier)
+    until = free_until(tariff, start, restarted=True, charged_earlier=charged_earlier)
+
+    assert (fee.amount == 0) == (until is None or end <= until)
 
 
 TARIFFS = {
@@ -84,7 +103,13 @@ def vehicles(lot, now):
             (entered_at, entered_at),  # granted until entry
             (entered_at + since_entry / 2, None),  # grant taken back after a later payment
         ]
-        for billing_from, exit_allowed_until in situations:
+        # What the stay paid earlier on the day a restarted period begins: none, part of
+        # the day's maximum (NT$180 where there is one), all of it.
+        charges = [(0, 0), (0, 17000), (0, 18000), (18000, 0)]
+        for (billing_from, exit_allowed_until), (
+            on_billing_day,
+            on_window_end_day,
+        ) in itertools.product(situations, charges):
             plate = next(plates)
             yield ParkingSession(
                 lot=lot,
@@ -94,6 +119,8 @@ def vehicles(lot, now):
                 entered_at=entered_at,
                 billing_from=billing_from,
                 exit_allowed_until=exit_allowed_until,
+                charged_on_billing_day=on_billing_day if billing_from != entered_at else 0,
+                charged_on_window_end_day=on_window_end_day if exit_allowed_until else 0,
             )
 
 

@@ -33,6 +33,7 @@ def test_an_unpaid_car_is_quoted_with_its_breakdown(client, parked, clock):
             "subtotal": 3000,
             "amount": 3000,
             "capped": False,
+            "charged_earlier": 0,
         }
     ]
 

@@ -196,7 +196,7 @@ CREATE OR REPLACE FUNCTION openlot_gate_leave(
     unit_minutes integer, unit_price integer, daily_cap integer,
     session_id uuid, plate text, entered_at timestamptz, billing_from timestamptz,
     exit_allowed_until timestamptz, available integer, amount_due bigint, replayed boolean,
-    gate_language text
+    gate_language text, charged_on_billing_day bigint, charged_on_window_end_day bigint
 ) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -251,7 +251,8 @@ BEGIN
 
     -- The exact plate (one statement, the usual case); else a look-alike, if it is
     -- the only one. Without a row, s holds nulls.
-    SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until INTO s
+    SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until,
+           ps.charged_on_billing_day, ps.charged_on_window_end_day INTO s
       FROM parking_parkingsession ps
      WHERE ps.lot_id = g.lot_id AND ps.plate = p_plate
        FOR UPDATE;
@@ -261,7 +262,8 @@ BEGIN
         -- that enters meanwhile is never picked unseen (a count, then a lock, each with
         -- its own snapshot, could find one and lock two).
         v_matches := 0;
-        FOR c IN SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until
+        FOR c IN SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until,
+                        ps.charged_on_billing_day, ps.charged_on_window_end_day
                    FROM parking_parkingsession ps
                   WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key
                   ORDER BY ps.id
@@ -283,6 +285,8 @@ BEGIN
         unit_price := g.unit_price; daily_cap := g.daily_cap;
         session_id := s.id; plate := s.plate; entered_at := s.entered_at;
         billing_from := s.billing_from; exit_allowed_until := s.exit_allowed_until;
+        charged_on_billing_day := s.charged_on_billing_day;
+        charged_on_window_end_day := s.charged_on_window_end_day;
         RETURN NEXT;
         RETURN;
     END IF;
