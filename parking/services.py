@@ -105,15 +105,16 @@ def lock_parked_session(session_id: uuid.UUID | None) -> ParkingSession | None:
 
 @transaction.atomic
 def grant_exit(
-    session_id: uuid.UUID, until: datetime, *, now: datetime, paid_at: datetime | None = None
+    session_id: uuid.UUID, until: datetime, *, now: datetime, covered_until: datetime | None = None
 ) -> ParkingSession | None:
     """Let the vehicle out without paying until `until` (a payment, cash at the booth).
 
     The period the grant covers starts at the fee clock's current start, which
     is kept in `billing_from`, so taking the grant back bills from there again.
-    What the stay has cost on `until`'s day (the period's fee up to `paid_at`,
-    by default now, and the earlier periods') is kept for the daily maximum of
-    a period that restarts then. Returns None when the vehicle has already left.
+    What the stay has cost on `until`'s day (the period's fee up to
+    `covered_until`, the end of the quote that was paid, by default now; and the
+    earlier periods') is kept for the daily maximum of a period that restarts
+    then. Returns None when the vehicle has already left.
     """
     session = lock_parked_session(session_id)
     if session is None:
@@ -121,7 +122,7 @@ def grant_exit(
     rules = TariffRules.for_lot(session.lot)
     status = session_status(session, now, rules)
     covered = calculate_fee(
-        rules, status.billing_from, paid_at or now,
+        rules, status.billing_from, covered_until or now,
         restarted=status.billing_from != session.entered_at,
         charged_earlier=status.charged_earlier,
     )  # fmt: skip
@@ -500,7 +501,8 @@ def sessions_in_state(sessions: QuerySet, state: SessionState, now: datetime) ->
         When(free_until__gte=now, then=Value(SessionState.FREE.value)),
         default=Value(SessionState.UNPAID.value),
     )
-    day_paid = Q(**{tariff + "daily_cap__isnull": False}) & (
+    # (A maximum of 0 makes every car free, which the SQL above says already.)
+    day_paid = Q(**{tariff + "daily_cap__gt": 0}) & (
         Q(
             exit_allowed_until__lt=now,
             charged_on_window_end_day__gte=F(tariff + "daily_cap"),

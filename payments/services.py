@@ -539,7 +539,11 @@ def _confirm_locked(
         session.exit_allowed_until is None
         or session.exit_allowed_until < payment.exit_allowed_until
     ):
-        grant_exit(session.pk, payment.exit_allowed_until, now=now, paid_at=paid_at)
+        # What was paid is the quote, up to its end: units begun between the quote and
+        # the payment are neither charged nor counted toward the day's maximum.
+        grant_exit(
+            session.pk, payment.exit_allowed_until, now=now, covered_until=payment.billing_until
+        )
 
 
 # --- The driver comes back; notifications arrive --------------------------

@@ -101,3 +101,21 @@ def test_paying_twice_in_a_day_never_passes_the_maximum(client, gates, capped, c
     assert quote["billing_from"] == (clock.now() - timedelta(hours=3, minutes=45)).astimezone(
         UTC
     ).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_payment_made_after_its_quote_counts_what_was_paid(
+    client, gates, capped, clock, settings
+):
+    settings.PAYMENTS_SANDBOX = True
+    session_id = gates.enter(capped.entry, "ABC-1234").json()["session_id"]
+    clock.advance(hours=2, minutes=59)  # 11:59: first hour NT$30 + 4 half hours NT$60
+    payment = start_payment(client, type("S", (), {"pk": session_id})).json()
+    clock.advance(minutes=2)  # 12:01: Pay pressed; a fifth half hour began at 12:00
+    client.post(payment["redirect_url"], {"outcome": "succeed"})
+    clock.advance(hours=8)  # 20:01: 16 half hours since 12:16
+
+    quote = client.get(f"/api/sessions/{session_id}/quote").json()
+
+    assert payment["amount"] == 9000
+    assert quote["breakdown"][0]["charged_earlier"] == 9000  # what was paid, not NT$105
+    assert quote["amount_due"] == 18000 - 9000
