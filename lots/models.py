@@ -65,8 +65,8 @@ class Lot(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     # Whether `occupied` is a live count: gates count the lot's cars in and out.
-    # parking sets it when a lot's first gate is saved and clears it when its last
-    # is deleted. A lot imported from open data has a capacity and nothing more,
+    # parking sets it when a lot's first entry gate is saved and clears it when its
+    # last is deleted. A lot imported from open data has a capacity and nothing more,
     # and the map must not call it "179 of 179 spaces free".
     live_vacancy = models.BooleanField(
         _("live vacancy"), default=False, db_default=False, editable=False

@@ -1,4 +1,7 @@
-"""Keep `Lot.live_vacancy` true while a lot has a gate: its gates count its cars.
+"""Keep `Lot.live_vacancy` true while a lot has an entry gate: its gates count its cars.
+
+An exit gate alone counts nothing in (the counter would only fall, from 0), so it
+does not make a lot's vacancy live.
 
 Signals rather than `Gate.save`/`Gate.delete`, so every way a gate comes and goes
 counts: `create_gate`, the admin (one or many at once), the demo, a lot deleted
@@ -13,7 +16,7 @@ from django.dispatch import receiver
 
 from lots.models import Lot
 
-from .models import Gate
+from .models import Direction, Gate
 
 
 def _recount(lot_id: int) -> None:
@@ -22,10 +25,8 @@ def _recount(lot_id: int) -> None:
     # other's lock), so the flag never ends false beside a gate.
     with transaction.atomic():
         if Lot.objects.select_for_update().filter(pk=lot_id).exists():
-            has_gates = Gate.objects.filter(lot_id=lot_id).exists()
-            Lot.objects.filter(pk=lot_id).exclude(live_vacancy=has_gates).update(
-                live_vacancy=has_gates
-            )
+            counted = Gate.objects.filter(lot_id=lot_id, direction=Direction.ENTRY).exists()
+            Lot.objects.filter(pk=lot_id).exclude(live_vacancy=counted).update(live_vacancy=counted)
 
 
 @receiver(post_save, sender=Gate, dispatch_uid="parking.gate_saved")

@@ -45,11 +45,15 @@ def test_a_car_that_paid_the_days_maximum_and_overstays_leaves_free_until_midnig
     clock.advance(hours=3)  # 20:00: the exit window closed at 17:15
 
     quote = client.get(f"/api/sessions/{session_id}/quote").json()
+    page = client.get(f"/kiosk/{capped.pk}/vehicles/{session_id}/").content.decode()
     response = gates.leave(capped.exit, "ABC-1234")
 
     assert (quote["state"], quote["amount_due"]) == ("free", 0)
     # Free until the first half hour that starts on the next day: 00:15 (17:15 + 14 x 30 min).
     assert quote["exit_allowed_until"] == "2026-03-02T16:15:00Z"
+    assert "Nothing to pay." in page
+    assert "Today's maximum of NT$180 is paid." in page
+    assert "Exit allowed until Tue 3 Mar, 00:15" in page  # tomorrow, said so
     assert (response.status_code, response.json()["code"]) == (200, "exit_granted")
 
 

@@ -1,4 +1,4 @@
-"""Lot.live_vacancy: a lot's vacancy is live only while gates count its cars.
+"""Lot.live_vacancy: a lot's vacancy is live only while an entry gate counts its cars.
 
 A lot imported from open data has a capacity and no gates; the map and the API
 must not present its untouched counter as "179 of 179 spaces free".
@@ -20,17 +20,19 @@ def counted(lot) -> bool:
     return Lot.objects.get(pk=lot.pk).live_vacancy
 
 
-def test_a_lot_is_counted_from_its_first_gate_until_its_last_is_gone(owner):
+def test_a_lot_is_counted_from_its_first_entry_gate_until_its_last_is_gone(owner):
     lot = make_lot(owner)
     assert not counted(lot)
 
-    entry = make_gate(lot, Direction.ENTRY)
-    exit_ = make_gate(lot, Direction.EXIT)
+    make_gate(lot, Direction.EXIT)
+    assert not counted(lot)  # an exit gate alone counts nothing in
+    north = make_gate(lot, Direction.ENTRY, name="North")
+    south = make_gate(lot, Direction.ENTRY, name="South")
     assert counted(lot)
 
-    entry.delete()
+    north.delete()
     assert counted(lot)
-    Gate.objects.filter(pk=exit_.pk).delete()  # as the admin's "delete selected" does
+    Gate.objects.filter(pk=south.pk).delete()  # as the admin's "delete selected" does
     assert not counted(lot)
 
 
@@ -67,9 +69,11 @@ def test_a_gate_added_in_the_admin_makes_the_lot_counted(client, owner, lot):
 
 def test_the_migration_marks_lots_that_had_gates_before(owner):
     gated, imported = make_lot(owner, name="Gated"), make_lot(owner, name="Imported")
+    exit_only = make_lot(owner, name="Exit only")
     make_gate(gated, Direction.ENTRY)
+    make_gate(exit_only, Direction.EXIT)
     Lot.objects.update(live_vacancy=False)  # as every lot was before the column
 
     migration.mark_lots_with_gates(apps, None)
 
-    assert (counted(gated), counted(imported)) == (True, False)
+    assert [counted(lot) for lot in (gated, imported, exit_only)] == [True, False, False]

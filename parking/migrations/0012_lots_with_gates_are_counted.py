@@ -1,4 +1,5 @@
-"""Lots that already have gates are counted by them (Lot.live_vacancy, lots 0006).
+"""Lots that already have an entry gate are counted by their gates (Lot.live_vacancy,
+lots 0006).
 
 From here on parking.signals keeps the flag; this sets it once for the gates made
 before. Lots without gates (imported from open data) stay uncounted, so the map
@@ -13,7 +14,8 @@ from django.db.models import Exists, OuterRef
 def mark_lots_with_gates(apps, schema_editor):
     Lot = apps.get_model("lots", "Lot")
     Gate = apps.get_model("parking", "Gate")
-    Lot.objects.filter(Exists(Gate.objects.filter(lot=OuterRef("pk")))).update(live_vacancy=True)
+    entry_gates = Gate.objects.filter(lot=OuterRef("pk"), direction="entry")
+    Lot.objects.filter(Exists(entry_gates)).update(live_vacancy=True)
 
 
 class Migration(migrations.Migration):

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.i18n import translate_stored as _translate_stored
@@ -34,6 +35,17 @@ def short_day_time_filter(value) -> str:
 def clock(value) -> str:
     """09:05 (a 24-hour clock in every language)."""
     return clock_time(value) if value else ""
+
+
+@register.filter
+def when(value) -> str:
+    """09:05 today; "Tue 3 Mar, 00:15" on another day (the current time zone's), so an
+    exit allowed until after midnight is not read as this morning."""
+    if not value:
+        return ""
+    if timezone.localtime(value).date() == timezone.localdate():
+        return clock_time(value)
+    return short_day_time(value)
 
 
 @register.filter
