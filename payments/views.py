@@ -1,9 +1,11 @@
 """The exit kiosk: find your car, see what you owe, pay, and see until when you may leave."""
 
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,12 +28,19 @@ def _lot_or_404(lot_id: int) -> Lot:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def kiosk_search(request: HttpRequest, lot_id: int):
-    """The kiosk's start: type your plate, pick your car from at most six photos."""
+    """The kiosk's start: type your plate, pick your car from at most six photos.
+
+    The form posts the plate. `?plate=` searches too: it is where the language
+    switcher returns to, so a driver who changes language keeps the cars found.
+    """
     lot = _lot_or_404(lot_id)
-    form = PlateSearchForm(request.POST or None)
+    data = request.POST if request.method == "POST" else None
+    if data is None and "plate" in request.GET:
+        data = request.GET
+    form = PlateSearchForm(data)
     context = {"lot": lot, "form": form, "vehicles": None}
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if data is not None and form.is_valid():
         wait = kiosk_search_retry_after(request, now=timezone.now())
         if wait is not None:
             context["refusal"] = ngettext(
@@ -43,6 +52,8 @@ def kiosk_search(request: HttpRequest, lot_id: int):
         else:
             context["typed"] = form.cleaned_data["plate"]
             context["vehicles"] = find_similar_vehicles(lot, form.cleaned_data["plate"])
+            query = urlencode({"plate": form.data["plate"]})  # as typed, for the field
+            context["language_next"] = f"{reverse('kiosk', args=[lot.pk])}?{query}"
     return render(request, "payments/kiosk/search.html", context, status=status)
 
 

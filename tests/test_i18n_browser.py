@@ -54,6 +54,11 @@ def test_a_driver_switches_the_kiosk_to_chinese_pays_and_switches_back(
     page.get_by_role("button", name="尋找我的車").click()
     expect(page.get_by_role("heading", name="請點選您的車")).to_be_visible()
     expect(page.locator(".vehicle-entry").first).to_contain_text("入場")
+    page.get_by_role("button", name="English").click()  # the cars found stay on the screen
+    expect(page.get_by_role("heading", name="Tap your car")).to_be_visible()
+    expect(page.get_by_label("Your licence plate")).to_have_value("abc-1234")
+    page.get_by_role("button", name="繁體中文").click()
+    expect(page.get_by_role("heading", name="請點選您的車")).to_be_visible()
     page.locator(".vehicle-card", has_text="A8C1234").click()
     expect(page.get_by_text("應繳金額").first).to_be_visible()
     expect(page.locator(".amount-due strong")).to_have_text("NT$30")

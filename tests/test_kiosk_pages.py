@@ -41,6 +41,28 @@ def test_a_search_shows_the_matching_cars_as_photos_to_pick(client, parked, lot)
     assert f'href="{vehicle_page(parked)}"' in page
 
 
+def test_changing_language_after_a_search_keeps_the_cars_found(client, parked, lot):
+    page = text(client.post(kiosk(lot), {"plate": "a8c 1234"}))
+    back_to = re.search(r'name="next" value="([^"]+)"', page)[1].replace("&amp;", "&")
+
+    switched = client.post("/i18n/setlang/", {"language": "zh-hant", "next": back_to}, follow=True)
+
+    assert back_to == f"{kiosk(lot)}?plate=a8c+1234"
+    assert "請點選您的車" in text(switched)
+    assert f'href="{vehicle_page(parked)}"' in text(switched)
+    assert 'value="a8c 1234"' in text(switched)  # the plate as typed, still in the field
+
+
+def test_a_search_through_the_address_counts_toward_the_limit(client, parked, lot, settings):
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["1/60"]
+    client.get(kiosk(lot), {"plate": "ABC1234"})
+
+    response = client.get(kiosk(lot), {"plate": "ABC1234"})
+
+    assert response.status_code == 429
+    assert "Tap your car" not in text(response)
+
+
 def test_no_match_says_so_and_offers_the_field_again(client, parked, lot):
     page = text(client.post(kiosk(lot), {"plate": "XYZ987"}))
 
