@@ -379,3 +379,24 @@ def test_codes_stored_before_in_lower_case_are_upper_cased_with_their_payments(c
     assert Lot.objects.get(pk=lot.pk).currency == "TWD"
     assert list(Payment.objects.values_list("currency", flat=True)) == ["TWD"]
     assert list(SandboxCheckout.objects.values_list("currency", flat=True)) == ["TWD"]
+
+
+@pytest.mark.parametrize(("unit_price", "warned"), [("0.125", True), ("0.120", False)])
+def test_prices_a_card_platform_cannot_charge_are_warned_of(
+    client, superuser, lot, fake_stripe, unit_price, warned
+):
+    # Stripe takes three-decimal amounts in tens only: KWD 0.125 per unit makes fees
+    # of 0.125, 0.375... that card payments refuse at the kiosk.
+    superuser_client = login(client, superuser)
+    form = lot_form(lot, owner=lot.owner_id, currency="KWD")
+
+    response = superuser_client.post(
+        change_url(lot), {**form, "tariff-0-unit_price": unit_price}, follow=True
+    )
+
+    assert Lot.objects.select_related("tariff").get(pk=lot.pk).tariff.unit_price == int(
+        float(unit_price) * 1000
+    )
+    warning = "Credit card (Stripe) cannot charge KWD 0.125 exactly"
+    page = response.content.decode()
+    assert (warning in page) == warned, page[page.find("messagelist") :][:600]

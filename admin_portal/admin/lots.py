@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
@@ -6,8 +6,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lots.models import Lot, Tariff
+from lots.money import format_money
 from lots.services import make_lot_owner
 from parking.models import Gate
+from payments.providers import untakeable_prices
 
 from ..forms import LotForm, TariffForm
 from ..scoping import lots_for
@@ -123,3 +125,24 @@ class LotAdmin(ScopedAdmin):
         super().save_model(request, obj, form, change)
         if not change or "owner" in form.changed_data:
             make_lot_owner(obj.owner)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        lot = form.instance
+        tariff = Tariff.objects.filter(lot=lot).first()
+        if tariff is None:
+            return
+        for platform, prices in untakeable_prices(tariff, lot.currency):
+            self.message_user(
+                request,
+                gettext(
+                    "%(platform)s cannot charge %(prices)s exactly, so a fee made of these "
+                    "prices is refused there and drivers are asked to pay another way. "
+                    "Prices it can charge avoid that."
+                )
+                % {
+                    "platform": platform,
+                    "prices": ", ".join(format_money(price, lot.currency) for price in prices),
+                },
+                messages.WARNING,
+            )

@@ -39,3 +39,19 @@ def get_provider(provider_id: str) -> PaymentProvider:
     if provider_id not in enabled_ids():
         raise UnknownProvider(provider_id)
     return import_string(REGISTRY[provider_id])()
+
+
+def untakeable_prices(tariff, currency: str) -> list[tuple[str, list[int]]]:
+    """(platform name, prices) for each enabled platform that cannot charge some of a
+    tariff's prices exactly, e.g. Stripe and KWD 0.125 (it takes three-decimal amounts
+    in tens only). Fees are sums of prices, capped by one: they are chargeable when
+    every price is."""
+    prices = sorted(
+        {p for p in (tariff.first_period_price, tariff.unit_price, tariff.daily_cap) if p}
+    )
+    found = []
+    for provider in enabled_providers():
+        refused = [price for price in prices if not provider.takes(price, currency)]
+        if refused:
+            found.append((provider.name, refused))
+    return found

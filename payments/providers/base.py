@@ -130,6 +130,14 @@ class PaymentProvider(ABC):
         the platform cannot answer (the payment then stays open).
         """
 
+    def takes(self, amount: int, currency: str) -> bool:
+        """Whether the platform can charge `amount` (minor units) of `currency` exactly.
+
+        For the admin's warning on prices; `start` still refuses what it cannot
+        take (AmountNotAccepted). Any amount, unless a platform says otherwise.
+        """
+        return True
+
     @abstractmethod
     def parse_notification(self, body: bytes, headers: dict[str, str]) -> list[Notification]:
         """Verify a notification's signature and read its events (the webhook's job).

@@ -161,6 +161,13 @@ class StripeProvider(PaymentProvider):
     name = gettext_lazy("Credit card (Stripe)")
     logo = "img/providers/stripe.svg"
 
+    def takes(self, amount: int, currency: str) -> bool:
+        try:
+            to_stripe_amount(amount, currency)
+        except ValueError:
+            return False
+        return True
+
     def start(self, payment, urls: CheckoutUrls) -> Checkout:
         try:
             amount = to_stripe_amount(payment.amount, payment.currency)
