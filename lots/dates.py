@@ -55,3 +55,12 @@ def short_day_time(value: datetime, zone=None) -> str:
 def clock_time(value: datetime, zone=None) -> str:
     """09:05, on a 24-hour clock in every language."""
     return date_format(_local(value, zone), "H:i")
+
+
+def moment(value: datetime, zone=None) -> str:
+    """09:05 today; "Tue 3 Mar, 00:15" on another day (today on the same clock), so an
+    exit allowed until after midnight is not read as this morning."""
+    local = _local(value, zone)
+    if local.date() == timezone.localtime(timezone.now(), local.tzinfo).date():
+        return clock_time(local)
+    return short_day_time(local)

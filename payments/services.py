@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.cache import UNREACHABLE, unreachable
 from config.i18n import source_text
+from lots.dates import moment
 from lots.money import format_money
 from parking.models import ParkingSession
 from parking.services import (
@@ -230,14 +231,13 @@ def _replace_reason(
 def _nothing_due(session: ParkingSession, status: SessionStatus) -> PaymentRefused:
     if status.exit_allowed_until is None:  # a free tariff
         return PaymentRefused("nothing_due", _("Nothing to pay for this vehicle."))
-    until = localtime(status.exit_allowed_until, session.lot.zone)
     if status.state == SessionState.PAID:
         message = _("Already paid: this vehicle may leave until %(time)s.")
     else:
         message = _("Nothing to pay: this vehicle may leave until %(time)s.")
     return PaymentRefused(
         "nothing_due",
-        message % {"time": f"{until:%H:%M}"},
+        message % {"time": moment(status.exit_allowed_until, session.lot.zone)},
         exit_allowed_until=status.exit_allowed_until,
     )
 

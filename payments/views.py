@@ -35,7 +35,7 @@ def kiosk_search(request: HttpRequest, lot_id: int):
     """
     lot = _lot_or_404(lot_id)
     data = request.POST if request.method == "POST" else None
-    if data is None and "plate" in request.GET:
+    if request.method == "GET" and "plate" in request.GET:  # not HEAD: no search unseen
         data = request.GET
     form = PlateSearchForm(data)
     context = {"lot": lot, "form": form, "vehicles": None}

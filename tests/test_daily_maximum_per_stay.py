@@ -46,14 +46,16 @@ def test_a_car_that_paid_the_days_maximum_and_overstays_leaves_free_until_midnig
 
     quote = client.get(f"/api/sessions/{session_id}/quote").json()
     page = client.get(f"/kiosk/{capped.pk}/vehicles/{session_id}/").content.decode()
+    refused = start_payment(client, type("S", (), {"pk": session_id})).json()
     response = gates.leave(capped.exit, "ABC-1234")
 
     assert (quote["state"], quote["amount_due"]) == ("free", 0)
     # Free until the first half hour that starts on the next day: 00:15 (17:15 + 14 x 30 min).
     assert quote["exit_allowed_until"] == "2026-03-02T16:15:00Z"
     assert "Nothing to pay." in page
-    assert "Today's maximum of NT$180 is paid." in page
+    assert "The maximum of NT$180 for Mon 2 Mar is paid." in page
     assert "Exit allowed until Tue 3 Mar, 00:15" in page  # tomorrow, said so
+    assert refused["message"] == "Nothing to pay: this vehicle may leave until Tue 3 Mar, 00:15."
     assert (response.status_code, response.json()["code"]) == (200, "exit_granted")
 
 
@@ -123,3 +125,20 @@ def test_a_payment_made_after_its_quote_counts_what_was_paid(
     assert payment["amount"] == 9000
     assert quote["breakdown"][0]["charged_earlier"] == 9000  # what was paid, not NT$105
     assert quote["amount_due"] == 18000 - 9000
+
+
+def test_after_midnight_the_kiosk_names_the_day_whose_maximum_was_paid(
+    client, gates, capped, clock, settings
+):
+    settings.PAYMENTS_SANDBOX = True
+    session_id = gates.enter(capped.entry, "ABC-1234").json()["session_id"]
+    clock.advance(hours=8)  # 17:00: the day's maximum; the window closes at 17:15
+    pay_at_the_kiosk(client, session_id)
+    clock.advance(hours=7, minutes=5)  # 00:05 on Tuesday: the block begun 23:45 was Monday's
+
+    page = client.get(f"/kiosk/{capped.pk}/vehicles/{session_id}/").content.decode()
+    refused = start_payment(client, type("S", (), {"pk": session_id})).json()
+
+    assert "The maximum of NT$180 for Mon 2 Mar is paid." in page
+    assert "Exit allowed until 00:15" in page  # today now: no day needed
+    assert refused["message"] == "Nothing to pay: this vehicle may leave until 00:15."

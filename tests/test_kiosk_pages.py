@@ -63,6 +63,13 @@ def test_a_search_through_the_address_counts_toward_the_limit(client, parked, lo
     assert "Tap your car" not in text(response)
 
 
+def test_a_head_request_searches_nothing(client, parked, lot, settings):
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["1/60"]
+    client.head(kiosk(lot), {"plate": "ABC1234"})  # a link checker, a monitor
+
+    assert "Tap your car" in text(client.get(kiosk(lot), {"plate": "ABC1234"}))
+
+
 def test_no_match_says_so_and_offers_the_field_again(client, parked, lot):
     page = text(client.post(kiosk(lot), {"plate": "XYZ987"}))
 

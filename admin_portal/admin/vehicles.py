@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from lots.dates import moment
 from parking.models import ParkingSession
 from parking.services import (
     SessionState,
@@ -55,13 +56,13 @@ def describe_status(session: ParkingSession, status: SessionStatus) -> str:
     lot = session.lot
     if status.state == SessionState.PAID:
         return _("Paid, exit allowed until %(time)s") % {
-            "time": lot_time(status.exit_allowed_until, lot, "H:i")
+            "time": moment(status.exit_allowed_until, lot.zone)
         }
     if status.state == SessionState.FREE:
         return _("Nothing due")
     if status.grace_expired:
         return _("Unpaid: grace expired at %(time)s") % {
-            "time": lot_time(session.exit_allowed_until, lot, "H:i")
+            "time": moment(session.exit_allowed_until, lot.zone)
         }
     return _("Unpaid")
 

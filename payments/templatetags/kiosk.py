@@ -3,11 +3,10 @@
 from datetime import timedelta
 
 from django import template
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.i18n import translate_stored as _translate_stored
-from lots.dates import clock_time, short_day, short_day_time
+from lots.dates import clock_time, moment, short_day, short_day_time
 from lots.money import format_money
 
 register = template.Library()
@@ -39,13 +38,8 @@ def clock(value) -> str:
 
 @register.filter
 def when(value) -> str:
-    """09:05 today; "Tue 3 Mar, 00:15" on another day (the current time zone's), so an
-    exit allowed until after midnight is not read as this morning."""
-    if not value:
-        return ""
-    if timezone.localtime(value).date() == timezone.localdate():
-        return clock_time(value)
-    return short_day_time(value)
+    """09:05 today; "Tue 3 Mar, 00:15" on another day (on the current time zone's clock)."""
+    return moment(value) if value else ""
 
 
 @register.filter
