@@ -102,9 +102,9 @@ class Lot(models.Model):
 
     def save(self, *args, **kwargs):
         # The occupancy counter belongs to the gates (lots.services.occupy_space
-        # and free_space, one conditional UPDATE each), and whether there are
-        # gates to parking: saving an edited lot must never write back what it
-        # read a moment ago.
+        # and free_space, one conditional UPDATE each), and whether an entry gate
+        # counts the cars to parking: saving an edited lot must never write back
+        # what it read a moment ago.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name

@@ -88,7 +88,7 @@
       distance: item.dataset.distance,
       available: Number(item.dataset.available),
       capacity: Number(item.dataset.capacity),
-      // A lot without gates (imported from open data): its size is known, its vacancy not.
+      // A lot without an entry gate (imported from open data): its size is known, not its vacancy.
       counted: item.dataset.counted === "true",
       words: item.querySelector(".lot-vacancy").textContent.replace(/\s+/g, " ").trim(),
     };
@@ -258,7 +258,7 @@
         if (vacancy.live) {
           showVacancy(current, vacancy, new Date());
         } else {
-          // Its last gate was removed since the list was drawn: nothing to count any more.
+          // Its last entry gate was removed since the list was drawn: nothing counts it now.
           current.content.querySelector(".lot-popup-vacancy").textContent = text.uncounted;
           current.content.querySelector(".lot-popup-reading").textContent = "";
           current.stopped = true;
