@@ -75,6 +75,16 @@ def test_the_owner_sees_their_lots_with_capacity_occupancy_and_tariff(
     assert "Bob&#x27;s Lot" not in html
 
 
+def test_a_lot_without_an_entry_gate_reports_no_free_spaces(owner_client, lot, owner):
+    # e.g. imported from open data: as on the map, its capacity is no count of free spaces
+    response = owner_client.get(LOTS)
+
+    html = response.content.decode()
+    assert '<td class="field-available">not reported (no entry gate)</td>' in html
+    page = owner_client.get(change_url(lot)).content.decode()
+    assert "not reported (no entry gate)" in page
+
+
 def test_the_lot_page_shows_its_tariff_in_prices_as_printed_and_its_gates(
     owner_client, lot, entry_gate
 ):

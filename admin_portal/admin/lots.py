@@ -109,7 +109,8 @@ class LotAdmin(ScopedAdmin):
 
     @admin.display(description=_("available"))
     def available(self, lot):
-        return lot.available
+        # As the map says it: without an entry gate nobody counts the cars coming in.
+        return lot.available if lot.live_vacancy else gettext("not reported (no entry gate)")
 
     @admin.display(description=_("tariff"))
     def tariff_summary(self, lot):
