@@ -7,7 +7,7 @@ function's arguments or result columns in place, so the old ones are dropped fir
 
 from django.db import migrations, models
 
-from parking.sql import install_gate_functions
+from parking.sql import reinstall_gate_functions
 
 DROP_INTEGER_AMOUNTS = """
 DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
@@ -16,12 +16,6 @@ DROP FUNCTION IF EXISTS openlot_gate_exit(bigint, bigint, text, uuid, timestampt
                                           text, text, uuid, integer, integer, text, timestamptz,
                                           boolean);
 """
-
-
-def reinstall_gate_functions(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_INTEGER_AMOUNTS)
-    install_gate_functions(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -35,5 +29,9 @@ class Migration(migrations.Migration):
             name="amount_due",
             field=models.PositiveBigIntegerField(null=True, verbose_name="amount due"),
         ),
-        migrations.RunPython(reinstall_gate_functions, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(
+            reinstall_gate_functions(DROP_INTEGER_AMOUNTS),
+            migrations.RunPython.noop,
+            elidable=False,
+        ),
     ]

@@ -9,18 +9,12 @@ paid before this migration count nothing charged earlier, as they did.
 
 from django.db import migrations, models
 
-from parking.sql import install_gate_functions
+from parking.sql import reinstall_gate_functions
 
 DROP_LEAVE = """
 DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
                                            interval);
 """
-
-
-def reinstall_gate_functions(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_LEAVE)
-    install_gate_functions(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -39,5 +33,7 @@ class Migration(migrations.Migration):
             name="charged_on_window_end_day",
             field=models.PositiveBigIntegerField(db_default=0, default=0, editable=False),
         ),
-        migrations.RunPython(reinstall_gate_functions, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(
+            reinstall_gate_functions(DROP_LEAVE), migrations.RunPython.noop, elidable=False
+        ),
     ]
