@@ -50,17 +50,20 @@ class Connections:
         self.idle.append((time.perf_counter(), connection))
 
 
-async def exchange(connection, request: bytes) -> int:
+async def exchange(connection, request: bytes) -> tuple[int, bool]:
+    """The answer's status, and whether the server keeps the connection open."""
     reader, writer = connection
     writer.write(request)
     status_line = await reader.readline()
-    length = 0
+    length, kept = 0, True
     while (line := await reader.readline()) not in (b"\r\n", b""):
         name, _, value = line.decode("latin-1").partition(":")
         if name.lower() == "content-length":
             length = int(value)
+        elif name.lower() == "connection" and value.strip().lower() == "close":
+            kept = False
     await reader.readexactly(length)
-    return int(status_line.split()[1])
+    return int(status_line.split()[1]), kept
 
 
 def gate_request(host: str, direction: str, lot: int, plate: str) -> bytes:
@@ -90,11 +93,14 @@ async def run(url: str, rate: float, seconds: float, pairs: int, lots: int, run_
         request = gate_request(parts.netloc, direction, pair % lots + 1, plate)
         connection = await connections.take()
         try:
-            status = await exchange(connection, request)
+            status, kept = await exchange(connection, request)
         except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
             status = 0
         else:
-            connections.give_back(connection)
+            if kept:
+                connections.give_back(connection)
+            else:
+                connection[1].close()
         latencies.append((time.perf_counter() - due) * 1000)
         statuses[status] = statuses.get(status, 0) + 1
 

@@ -25,6 +25,10 @@ def _setting(name: str, default):
 bind = _setting("GUNICORN_BIND", "0.0.0.0:8000")
 workers = _setting("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
 threads = _setting("GUNICORN_THREADS", 4)
+# Named, not left to gunicorn: it picks gthread only for 2 threads or more, and with one
+# runs its sync worker, which closes every connection after its answer (gate clients and
+# load balancers send call after call on one) and is held by a slow client.
+worker_class = "gthread"
 # Gate calls are short; a request still running after this is stuck, not busy.
 timeout = _setting("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _setting("GUNICORN_GRACEFUL_TIMEOUT", 20)

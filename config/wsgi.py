@@ -3,6 +3,7 @@
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 from config.dotenv import load_dotenv
 
@@ -10,6 +11,12 @@ load_dotenv()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 django_application = get_wsgi_application()
+# The URLconf (every view, the API and its schemas) loaded now, as each worker starts,
+# not by its first request: Django would load it then, and that request would wait for
+# it (0.3 s on the development machine idle, over a second loaded), so after every
+# deploy or worker restart one gate call per worker kept its car waiting. A URLconf
+# that fails to load now stops the worker at boot, where the error is seen.
+get_resolver().url_patterns  # noqa: B018 (loading is the point)
 
 
 def application(environ, start_response):
