@@ -46,7 +46,7 @@ ENTRY = (
 )
 LEAVE = (
     "SELECT * FROM openlot_gate_leave(%s::text, %s::text, %s::text, %s::text, %s::uuid,"
-    " %s::timestamptz, %s::interval, %s::interval)"
+    " %s::timestamptz, %s::interval, %s::interval, %s::interval)"
 )
 RECORD_EXIT = (
     "SELECT * FROM openlot_gate_exit(%s::bigint, %s::bigint, %s::text, %s::uuid,"
@@ -98,6 +98,10 @@ def _seen_resolution() -> timedelta:
 
 def _read_ttl() -> timedelta:
     return timedelta(seconds=settings.READ_ID_TTL_SECONDS)
+
+
+def _reread() -> timedelta:
+    return timedelta(seconds=settings.EXIT_REREAD_SECONDS)
 
 
 def _refuse_if_needed(row: dict, outcome: str) -> None:
@@ -306,7 +310,7 @@ def _leave_once(token: str, read: PlateRead, now: datetime) -> GateDecision | No
             LEAVE,
             [
                 hash_token(token), read.plate, ocr_key(read.plate), read.plate_as_read,
-                read.read_id, now, _seen_resolution(), _read_ttl(),
+                read.read_id, now, _seen_resolution(), _read_ttl(), _reread(),
             ],
         )  # fmt: skip
     except _AskAgain:

@@ -154,6 +154,19 @@ def find_exit_session(lot: Lot, plate: str) -> tuple[ParkingSession | None, int]
     return pick_exit_session(candidates, plate), len(candidates)
 
 
+def left_just_now(lot: Lot, plate: str, now: datetime) -> bool:
+    """Whether `plate` left the lot within EXIT_REREAD_SECONDS before `now`.
+
+    A read of it then, at an exit, is the camera reading the departed car again as it
+    drives off, not another car: it must not be matched to an OCR look-alike still
+    parked, which would be let out or lose its record while it stays.
+    """
+    since = now - timedelta(seconds=settings.EXIT_REREAD_SECONDS)
+    return GateEvent.objects.filter(
+        lot=lot, plate=plate, outcome=Outcome.EXIT_GRANTED, created_at__gt=since
+    ).exists()
+
+
 KIOSK_SEARCH_LIMIT = 6
 
 
@@ -263,6 +276,9 @@ def release_vehicle(gate: Gate, read: PlateRead, *, now: datetime) -> GateDecisi
 def _release_once(gate: Gate, read: PlateRead, now: datetime) -> GateDecision:
     lot = gate.lot
     session, matches = find_exit_session(lot, read.plate)
+    look_alikes_only = matches and (session is None or session.plate != read.plate)
+    if look_alikes_only and left_just_now(lot, read.plate, now):
+        session, matches = None, 0  # the departed car read again, not a look-alike
     if session is None:
         outcome = Outcome.AMBIGUOUS_PLATE if matches > 1 else Outcome.NO_ENTRY_RECORD
         return _record(gate, read, outcome, now, available=lot.available)

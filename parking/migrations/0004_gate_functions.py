@@ -7,12 +7,15 @@ from django.db import migrations
 
 from parking.sql import install_gate_functions
 
-# Going back also drops the helpers an earlier version of this migration installed.
+# Going back also drops the helpers an earlier version of this migration installed, and
+# the exit function as later migrations changed its arguments (parking 0014).
 DROP = """
 DROP FUNCTION IF EXISTS openlot_gate_entry(text, uuid, text, text, text, text, text, uuid,
                                            timestamptz, interval, interval);
 DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
                                            interval);
+DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
+                                           interval, interval);
 DROP FUNCTION IF EXISTS openlot_gate_exit(bigint, bigint, text, uuid, timestamptz, timestamptz,
                                           text, text, uuid, integer, integer, text, timestamptz,
                                           boolean);

@@ -188,7 +188,10 @@ CREATE OR REPLACE FUNCTION openlot_gate_leave(
     p_read_id uuid,
     p_now timestamptz,
     p_seen_resolution interval,
-    p_read_ttl interval
+    p_read_ttl interval,
+    -- A default, so a server still running the code of before parking 0014 (8 arguments)
+    -- keeps deciding exits while a deploy replaces it.
+    p_reread interval DEFAULT interval '60 seconds'
 ) RETURNS TABLE (
     outcome text, gate_id bigint, lot_id bigint, direction text, currency text,
     timezone text, capacity integer, occupied integer, last_seen_at timestamptz,
@@ -256,22 +259,32 @@ BEGIN
       FROM parking_parkingsession ps
      WHERE ps.lot_id = g.lot_id AND ps.plate = p_plate
        FOR UPDATE;
+    v_matches := 0;
     IF NOT FOUND THEN
-        -- Every look-alike locked and counted by the same statement (in id order, as
-        -- the ORM path locks them): what is counted is what is locked, so a look-alike
-        -- that enters meanwhile is never picked unseen (a count, then a lock, each with
-        -- its own snapshot, could find one and lock two).
-        v_matches := 0;
-        FOR c IN SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from, ps.exit_allowed_until,
-                        ps.charged_on_billing_day, ps.charged_on_window_end_day
-                   FROM parking_parkingsession ps
-                  WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key
-                  ORDER BY ps.id
-                    FOR UPDATE LOOP
-            v_matches := v_matches + 1;
-        END LOOP;
-        IF v_matches = 1 THEN
-            s := c;
+        -- The exact plate left the lot moments ago (p_reread): this is the camera reading
+        -- that car again as it drives off, not a look-alike's exit. A look-alike picked
+        -- here would be let out, or its record deleted and its space freed, while it is
+        -- still parked. (parking.services.left_just_now on the ORM path.)
+        PERFORM 1 FROM parking_gateevent ev
+          WHERE ev.lot_id = g.lot_id AND ev.created_at > p_now - p_reread
+            AND ev.plate = p_plate AND ev.outcome = 'exit_granted';
+        IF NOT FOUND THEN
+            -- Every look-alike locked and counted by the same statement (in id order, as
+            -- the ORM path locks them): what is counted is what is locked, so a look-alike
+            -- that enters meanwhile is never picked unseen (a count, then a lock, each with
+            -- its own snapshot, could find one and lock two).
+            FOR c IN SELECT ps.id, ps.plate, ps.entered_at, ps.billing_from,
+                            ps.exit_allowed_until, ps.charged_on_billing_day,
+                            ps.charged_on_window_end_day
+                       FROM parking_parkingsession ps
+                      WHERE ps.lot_id = g.lot_id AND ps.plate_key = p_plate_key
+                      ORDER BY ps.id
+                        FOR UPDATE LOOP
+                v_matches := v_matches + 1;
+            END LOOP;
+            IF v_matches = 1 THEN
+                s := c;
+            END IF;
         END IF;
     END IF;
     IF s.id IS NOT NULL AND NOT openlot_exit_certainly_allowed(
