@@ -185,7 +185,8 @@ class _Doubled(dict):
 
 
 def loads_keys_once(body: bytes | str):
-    """json.loads, but an object that gives a key twice raises RepeatedKeys naming it.
+    """json.loads, but an object that gives a key twice raises RepeatedKeys naming it, and
+    NaN or Infinity, which are not JSON, are refused as any other malformed body.
 
     Python's json keeps the last of them; which one the client meant is a guess.
     The key is named by its path ("invoice.kind"), the first one found; finding it
@@ -204,10 +205,15 @@ def loads_keys_once(body: bytes | str):
         marked.key = next(key for key, _value in pairs if key in seen or seen.add(key))
         return marked
 
-    data = json.loads(body, object_pairs_hook=keys_once)
+    data = json.loads(body, object_pairs_hook=keys_once, parse_constant=_not_json)
     if doubled:
         raise RepeatedKeys([_path_of_doubled(data)])
     return data
+
+
+def _not_json(constant: str):
+    # Python's json reads NaN, Infinity and -Infinity; JSON has no such values.
+    raise json.JSONDecodeError(f"{constant} is not JSON", constant, 0)
 
 
 def _path_of_doubled(data) -> str:

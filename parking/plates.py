@@ -15,8 +15,9 @@ from config.i18n import interpolate
 
 PLATE_MIN_LENGTH = 2
 PLATE_MAX_LENGTH = 10
-# Characters a plate is printed with apart from letters and digits.
-_SEPARATORS = frozenset(" \t-._·・/")
+# Characters a plate is printed with apart from letters and digits (and every dash,
+# below). The minus sign (U+2212) is typed or pasted for a dash often enough to count.
+_SEPARATORS = frozenset(" \t-._·・/\u2212")
 # Each group of characters a camera confuses, folded to one of them.
 OCR_CONFUSIONS = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2",
                   "S": "5", "G": "6", "B": "8"}  # fmt: skip

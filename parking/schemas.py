@@ -4,9 +4,10 @@ import pydantic
 from ninja import Field, Schema
 
 PLATE_HELP = (
-    "The plate as the camera read it. Normalised with Unicode NFKC, upper-cased, spaces, "
-    "dashes and dots removed; 2-10 letters and digits remain (`ABC-1234`, `abc 1234` and "
-    "`ＡＢＣ－１２３４` are one plate)."
+    "The plate as the camera read it. Normalised with Unicode NFKC, upper-cased, separators "
+    "removed (spaces, tabs, dashes, the minus sign, dots, underscores, slashes, middle dots); "
+    "2-10 letters and digits remain (`ABC-1234`, `abc 1234` and `ＡＢＣ－１２３４` are one "
+    "plate). At most 64 characters as read."
 )
 READ_ID_HELP = (
     "The gate's own UUID for this plate read. A retry with the same read_id gets the first "

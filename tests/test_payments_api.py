@@ -177,8 +177,9 @@ def test_another_e_invoice_choice_is_a_new_checkout_the_open_one_is_never_change
     )
 
 
-def test_a_malformed_body_is_refused(client, db):
-    response = client.post("/api/payments", data="{nope", content_type="application/json")
+@pytest.mark.parametrize("body", ["{nope", '{"session_id": NaN, "provider": "sandbox"}'])
+def test_a_malformed_body_is_refused(client, db, body):
+    response = client.post("/api/payments", data=body, content_type="application/json")
 
     assert (response.status_code, response.json()["code"]) == (400, "malformed_json")
 

@@ -4,7 +4,8 @@ from parking.plates import InvalidPlate, normalise_plate, ocr_key
 
 
 @pytest.mark.parametrize(
-    "text", ["ABC-1234", "abc 1234", "ＡＢＣ－１２３４", " abc.1234 ", "Abc_1234"]
+    "text",
+    ["ABC-1234", "abc 1234", "ＡＢＣ－１２３４", " abc.1234 ", "Abc_1234", "ABC\u22121234"],
 )
 def test_one_plate_however_it_is_written(text):
     assert normalise_plate(text) == "ABC1234"
