@@ -43,14 +43,21 @@ class ErrorOut(Schema):
     code: str
     message: str
     errors: list[FieldError] | None = None
+    # With 429 `rate_limited` and 503 `busy`, as their Retry-After header: ask again after
+    # this many seconds.
+    retry_after: int | None = None
 
 
 class GateErrorOut(ErrorOut):
     """A gate's refusal: like any error, and `open` is false so the gate can act on it alone."""
 
     open: bool = False
-    # With 503 `busy`, as its Retry-After header: ask again after this many seconds.
-    retry_after: int | None = None
+
+
+# Refusals of the request itself, made before an endpoint reads it (config.http's
+# middleware): a body whose Content-Length is no number (400), a chunked body (411), a
+# body over the size allowed (413). Any endpoint may answer them, a GET sent a body too.
+REQUEST_ERRORS = {400: ErrorOut, 411: ErrorOut, 413: ErrorOut}
 
 
 # What is wrong with a field, for the pydantic error types our schemas can give: in

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from config.errors import ApiError, ErrorOut
+from config.errors import REQUEST_ERRORS, ApiError, ErrorOut
 from config.numbers import WRITTEN_AS_INTEGER, Float, Integer
 
 from .models import Lot
@@ -88,7 +88,7 @@ class NearbyOut(Schema):
     "/nearby",
     url_name="lots_nearby",
     summary="Lots near a point, nearest first, with live vacancy",
-    response={200: NearbyOut, 422: ErrorOut, 503: ErrorOut},
+    response={200: NearbyOut, **REQUEST_ERRORS, 422: ErrorOut, 503: ErrorOut},
 )
 def nearby(request: HttpRequest, query: Query[NearbyQuery]):
     search = search_nearby(query.lat, query.lng, radius_m=query.radius_m, limit=query.limit)
@@ -109,7 +109,7 @@ def nearby(request: HttpRequest, query: Query[NearbyQuery]):
     "/{lot_id}/vacancy",
     url_name="lot_vacancy",
     summary="Live vacancy of a lot",
-    response={200: VacancyOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={200: VacancyOut, **REQUEST_ERRORS, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
 )
 def vacancy(request: HttpRequest, lot_id: Integer):
     # The map re-reads this every few seconds per open popup: one indexed

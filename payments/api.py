@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
-from config.errors import ApiError, ErrorOut
+from config.errors import REQUEST_ERRORS, ApiError, ErrorOut
 from config.i18n import translate_stored
 from config.numbers import Integer
 from lots.models import Lot
@@ -53,7 +53,14 @@ def _absolute(request: HttpRequest, url: str) -> str:
     "/{lot_id}/search",
     url_name="kiosk_search",
     summary="Parked vehicles with plates like the one typed",
-    response={200: list[CandidateOut], 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
+    response={
+        200: list[CandidateOut],
+        **REQUEST_ERRORS,
+        404: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+        503: ErrorOut,
+    },  # fmt: skip
 )
 def search(request: HttpRequest, lot_id: Integer, query: Query[SearchQuery]):
     """At most 6 vehicles of the lot, best match first: the same plate up to OCR look-alikes
@@ -98,7 +105,7 @@ def search(request: HttpRequest, lot_id: Integer, query: Query[SearchQuery]):
     "/{session_id}/quote",
     url_name="session_quote",
     summary="What a parked vehicle owes now",
-    response={200: QuoteOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={200: QuoteOut, **REQUEST_ERRORS, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
 )
 def quote(request: HttpRequest, session_id: UUID):
     """The amount due now with its per-day breakdown; `state` says whether it is unpaid,
@@ -163,7 +170,7 @@ def payment_out(payment: Payment) -> PaymentOut:
     response={
         201: PaymentOut,
         200: PaymentOut,
-        400: ErrorOut,
+        **REQUEST_ERRORS,
         404: ErrorOut,
         409: PaymentRefusalOut,
         415: ErrorOut,
@@ -210,7 +217,7 @@ def create_payment(request: HttpRequest, payload: PaymentIn):
     "/{payment_id}",
     url_name="payment_detail",
     summary="A payment's status",
-    response={200: PaymentOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={200: PaymentOut, **REQUEST_ERRORS, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
 )
 def payment_detail(request: HttpRequest, payment_id: UUID):
     """While pending, the provider is asked for news (at most every few seconds)."""

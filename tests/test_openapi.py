@@ -54,6 +54,20 @@ def test_a_busy_gate_call_documents_when_to_ask_again(openapi):
     assert "retry_after" in openapi["components"]["schemas"][name]["properties"]
 
 
+def test_a_rate_limited_search_documents_when_to_ask_again(openapi):
+    refusal = openapi["paths"]["/api/kiosk/{lot_id}/search"]["get"]["responses"]["429"]
+    name = refusal["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "retry_after" in openapi["components"]["schemas"][name]["properties"]
+
+
+def test_every_endpoint_documents_the_refusals_of_a_request_it_cannot_read(openapi):
+    # A Content-Length that is no number, a chunked body, a body too large: refused
+    # before any endpoint reads the request, a GET sent with a body too.
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            assert set(operation["responses"]) >= {"400", "411", "413"}, (method, path)
+
+
 def test_gates_authenticate_with_a_bearer_token(openapi):
     operation = openapi["paths"]["/api/gates/entry"]["post"]
     (scheme_name,) = operation["security"][0]
