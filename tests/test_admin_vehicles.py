@@ -155,6 +155,19 @@ def test_searching_by_plate_finds_the_car_however_the_plate_is_typed(
     assert list(response.context["cl"].result_list) == [car]
 
 
+def test_searching_by_plate_lists_a_car_counted_twice_as_a_look_alike(
+    owner_client, gates, entry_gate
+):
+    # An entry camera read one car twice, the second time as a look-alike: two records.
+    first = park(gates, entry_gate, "LKA-1234")
+    second = park(gates, entry_gate, "LKA-I234")
+    park(gates, entry_gate, "XYZ-9876")
+
+    response = owner_client.get(VEHICLES, {"q": "lka-1234"})
+
+    assert set(response.context["cl"].result_list) == {first, second}
+
+
 def test_search_never_reaches_another_owners_cars(owner_client, car, bobs_car):
     response = owner_client.get(VEHICLES, {"q": "BOB0001"})
 

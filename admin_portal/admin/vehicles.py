@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lots.dates import moment
 from parking.models import ParkingSession
+from parking.plates import normalise_plate, ocr_key
 from parking.services import (
     SessionState,
     SessionStatus,
@@ -133,7 +134,13 @@ class ParkingSessionAdmin(ScopedAdmin):
             return queryset, False
         as_read = Q(plate_as_read__icontains=term)
         plate = plate_search(term)
-        return queryset.filter(as_read if plate is None else plate | as_read), False
+        if plate is None:
+            return queryset.filter(as_read), False
+        # And the plates a camera may have read for it (LKA-I234 for LKA-1234), as the
+        # kiosk finds them: a car an entry camera read twice, once as a look-alike, is
+        # counted twice, and both records are listed together.
+        look_alikes = Q(plate_key__contains=ocr_key(normalise_plate(term)))
+        return queryset.filter(plate | as_read | look_alikes), False
 
     # --- Columns and read-only fields
 
