@@ -42,7 +42,8 @@ __all__ = [
     "admit_vehicle", "authenticate_gate", "create_gate", "enter", "exit_window",
     "find_exit_session", "find_similar_vehicles", "grant_exit", "leave", "release_vehicle",
     "session_status", "remove_vehicle", "revoke_exit_grant", "correct_plate", "check_plate_free",
-    "check_removable", "sessions_in_state", "revoke_gate_token", "issue_gate_token", "TokenChanged",
+    "check_removable", "check_counted_twice", "counted_with", "remove_double_count",
+    "sessions_in_state", "revoke_gate_token", "issue_gate_token", "TokenChanged",
     "VehicleRefused", "lock_parked_session",
 ]  # fmt: skip
 
@@ -419,6 +420,52 @@ def remove_vehicle(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
     session_id = session.pk
     session.delete()
     session.pk = session_id  # delete() clears it; callers report which vehicle went
+    free_space(session.lot_id, now=now)
+    return session
+
+
+def counted_with(session: ParkingSession) -> ParkingSession | None:
+    """The other vehicle of `session`'s lot equal to it up to OCR look-alikes, the
+    earliest in: the record an entry camera's look-alike re-read counted a second time."""
+    return (
+        ParkingSession.objects.filter(lot_id=session.lot_id, plate_key=session.plate_key)
+        .exclude(pk=session.pk)
+        .order_by("entered_at", "pk")
+        .first()
+    )
+
+
+def check_counted_twice(session: ParkingSession) -> ParkingSession:
+    """The vehicle `session` counts a second time, or a refusal if there is none."""
+    other = counted_with(session)
+    if other is None:
+        raise VehicleRefused(
+            "not_counted_twice",
+            _(
+                "%(plate)s is not counted twice: no other car in this lot has a plate a "
+                "camera could read as it."
+            )
+            % {"plate": session.plate},
+        )
+    return other
+
+
+@transaction.atomic
+def remove_double_count(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
+    """Take off a record that counts a car a second time, and free its space.
+
+    An entry camera that reads a car again as a look-alike (LKA-I234 after LKA-1234)
+    counts it twice: the entry never matches look-alikes, so that it never lets in
+    more cars than it counts. Such a record owes its own fee, which no one will pay:
+    it is removed with nothing charged and no payment written, unlike remove_vehicle.
+    Refused unless another vehicle in the lot is equal to it up to look-alikes (the
+    one kept, with its fee). Locks as remove_vehicle does: the vehicle, then the lot.
+    """
+    session = _lock_parked_vehicle(session_id)
+    check_counted_twice(session)
+    session_id = session.pk
+    session.delete()
+    session.pk = session_id
     free_space(session.lot_id, now=now)
     return session
 

@@ -168,6 +168,58 @@ def test_searching_by_plate_lists_a_car_counted_twice_as_a_look_alike(
     assert set(response.context["cl"].result_list) == {first, second}
 
 
+def test_a_car_counted_twice_loses_its_second_record_with_nothing_charged(
+    owner_client, gates, entry_gate, lot, clock
+):
+    first = park(gates, entry_gate, "LKA-1234")
+    clock.advance(seconds=2)
+    second = park(gates, entry_gate, "LKA-I234")  # the same car, read again
+    clock.advance(hours=1)  # both owe now: neither can be deleted
+
+    asked = act(owner_client, "remove_counted_twice", second)
+    page = asked.content.decode()
+    assert "Remove vehicles counted twice?" in page
+    assert "the same car as LKA1234" in page
+    assert ParkingSession.objects.count() == 2
+
+    done = act(owner_client, "remove_counted_twice", second, confirm=True)
+
+    assert messages_of(done) == ["Removed LKAI234, counted twice; its space is free again."]
+    assert list(ParkingSession.objects.all()) == [first]
+    assert occupied(lot) == 1
+    assert not Payment.objects.exists()
+    entry = LogEntry.objects.get(object_id=str(second.pk))
+    assert (entry.action_flag, shown(entry)) == (DELETION, "Removed as counted twice with LKA1234.")
+
+
+def test_a_car_with_no_look_alike_is_not_removed_as_counted_twice(
+    owner_client, car, gates, entry_gate, lot
+):
+    park(gates, entry_gate, "XYZ-9876")
+
+    done = act(owner_client, "remove_counted_twice", car, confirm=True)
+
+    assert messages_of(done) == [
+        "Nothing was removed. ABC1234 is not counted twice: no other car in this lot has a "
+        "plate a camera could read as it."
+    ]
+    assert ParkingSession.objects.count() == 2
+    assert occupied(lot) == 2
+
+
+def test_both_records_of_a_car_counted_twice_are_never_removed(
+    owner_client, gates, entry_gate, lot
+):
+    first = park(gates, entry_gate, "LKA-1234")
+    second = park(gates, entry_gate, "LKA-I234")
+
+    done = act(owner_client, "remove_counted_twice", first, second, confirm=True)
+
+    assert ParkingSession.objects.count() == 1
+    assert occupied(lot) == 1
+    assert any("is not counted twice" in message for message in messages_of(done))
+
+
 def test_search_never_reaches_another_owners_cars(owner_client, car, bobs_car):
     response = owner_client.get(VEHICLES, {"q": "BOB0001"})
 

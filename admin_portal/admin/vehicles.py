@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.utils import quote, unquote
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -17,9 +18,11 @@ from parking.services import (
     SessionState,
     SessionStatus,
     VehicleRefused,
+    check_counted_twice,
     check_removable,
     correct_plate,
     exit_window,
+    remove_double_count,
     remove_vehicle,
     session_status,
 )
@@ -100,7 +103,7 @@ class ParkingSessionAdmin(ScopedAdmin):
     ordering = ["entered_at"]
     search_fields = ["plate"]  # see get_search_results
     search_help_text = _("Search by plate, e.g. ABC-1234.")
-    actions = ["mark_paid_in_cash", "mark_unpaid", "delete_paid_vehicles"]
+    actions = ["mark_paid_in_cash", "mark_unpaid", "delete_paid_vehicles", "remove_counted_twice"]
     fields = [
         "large_photo",
         "plate",
@@ -323,6 +326,86 @@ class ParkingSessionAdmin(ScopedAdmin):
                 messages.SUCCESS,
             )
         return None
+
+    @admin.action(
+        description=_("Remove as counted twice (a camera read the car again)"),
+        permissions=["delete"],
+    )
+    def remove_counted_twice(self, request, queryset):
+        sessions = list(queryset.select_related("lot"))
+        if not sessions:
+            return None
+        refusals, counted = [], {}
+        for session in sessions:
+            try:
+                counted[session.pk] = check_counted_twice(session)
+            except VehicleRefused as refused:
+                refusals.append(refused.message)
+        if refusals:
+            self.message_user(
+                request,
+                gettext("Nothing was removed. %(reasons)s") % {"reasons": " ".join(refusals)},
+                messages.ERROR,
+            )
+            return None
+        if not confirmed(request):
+            return self.confirm_action(
+                request,
+                sessions,
+                action="remove_counted_twice",
+                title=gettext("Remove vehicles counted twice?"),
+                question=gettext(
+                    "Each of these records counts a car that another record in its lot "
+                    "counts already: an entry camera read the car again as a plate that "
+                    "looks like it. The record is removed and its space freed, with "
+                    "nothing charged and no payment recorded; the other record stays, "
+                    "with its fee. Compare the photos first."
+                ),
+                items=[
+                    confirm_item(session, self._counted_with(session, counted[session.pk]))
+                    for session in sessions
+                ],
+                confirm=gettext("Yes, remove"),
+            )
+        now = timezone.now()
+        removed = []
+        for session in sessions:
+            try:
+                with transaction.atomic():  # one vehicle per transaction, as deleting
+                    remove_double_count(session.pk, now=now)
+                    LogEntry.objects.log_actions(
+                        request.user.pk, [session], DELETION,
+                        change_message=log_message(
+                            _("Removed as counted twice with %(plate)s."),
+                            plate=counted[session.pk].plate,
+                        ),
+                        single_object=True,
+                    )  # fmt: skip
+            except VehicleRefused as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+            else:
+                removed.append(session.plate)
+        if removed:
+            self.message_user(
+                request,
+                ngettext(
+                    "Removed %(plates)s, counted twice; its space is free again.",
+                    "Removed %(plates)s, counted twice; their spaces are free again.",
+                    len(removed),
+                )
+                % {"plates": ", ".join(removed)},
+                messages.SUCCESS,
+            )
+        return None
+
+    @staticmethod
+    def _counted_with(session: ParkingSession, other: ParkingSession) -> str:
+        zone = session.lot.zone
+        return gettext("entered %(time)s; the same car as %(other)s, entered %(other_time)s") % {
+            "time": moment(session.entered_at, zone),
+            "other": other.plate,
+            "other_time": moment(other.entered_at, zone),
+        }
 
     # --- Payment status set by hand
 
