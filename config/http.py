@@ -2,6 +2,7 @@
 
 import ipaddress
 import json
+import math
 from collections import deque
 
 from django.conf import settings
@@ -205,7 +206,9 @@ def loads_keys_once(body: bytes | str):
         marked.key = next(key for key, _value in pairs if key in seen or seen.add(key))
         return marked
 
-    data = json.loads(body, object_pairs_hook=keys_once, parse_constant=_not_json)
+    data = json.loads(
+        body, object_pairs_hook=keys_once, parse_constant=_not_json, parse_float=_finite
+    )
     if doubled:
         raise RepeatedKeys([_path_of_doubled(data)])
     return data
@@ -214,6 +217,14 @@ def loads_keys_once(body: bytes | str):
 def _not_json(constant: str):
     # Python's json reads NaN, Infinity and -Infinity; JSON has no such values.
     raise json.JSONDecodeError(f"{constant} is not JSON", constant, 0)
+
+
+def _finite(text: str) -> float:
+    # 1e999 is JSON, but as a float it is infinity: refused as Infinity is.
+    value = float(text)
+    if not math.isfinite(value):
+        raise json.JSONDecodeError(f"{text} is beyond a float", text, 0)
+    return value
 
 
 def _path_of_doubled(data) -> str:

@@ -32,7 +32,7 @@ from lots.models import Lot
 from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused, Undecided
 from .fees import TariffRules
 from .models import Direction, Outcome, ParkingSession, hash_token
-from .plates import ocr_key
+from .plates import OCR_FOLD_FROM, OCR_FOLD_TO, ocr_key
 from .status import session_status
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ ENTRY = (
 )
 LEAVE = (
     "SELECT * FROM openlot_gate_leave(%s::text, %s::text, %s::text, %s::text, %s::uuid,"
-    " %s::timestamptz, %s::interval, %s::interval, %s::interval)"
+    " %s::timestamptz, %s::interval, %s::interval, %s::interval, %s::text, %s::text)"
 )
 RECORD_EXIT = (
     "SELECT * FROM openlot_gate_exit(%s::bigint, %s::bigint, %s::text, %s::uuid,"
@@ -311,6 +311,7 @@ def _leave_once(token: str, read: PlateRead, now: datetime) -> GateDecision | No
             [
                 hash_token(token), read.plate, ocr_key(read.plate), read.plate_as_read,
                 read.read_id, now, _seen_resolution(), _read_ttl(), _reread(),
+                OCR_FOLD_FROM, OCR_FOLD_TO,
             ],
         )  # fmt: skip
     except _AskAgain:

@@ -39,10 +39,13 @@ SCRIPT_LOOK_ALIKES = {
 }  # fmt: skip
 _SCRIPT_TABLE = str.maketrans(SCRIPT_LOOK_ALIKES)
 # The key folds look-alike scripts too, for the plates still stored in theirs (0011).
-_OCR_TABLE = str.maketrans(
-    OCR_CONFUSIONS
-    | {char: OCR_CONFUSIONS.get(latin, latin) for char, latin in SCRIPT_LOOK_ALIKES.items()}
-)
+_OCR_FOLDS = OCR_CONFUSIONS | {
+    char: OCR_CONFUSIONS.get(latin, latin) for char, latin in SCRIPT_LOOK_ALIKES.items()
+}
+_OCR_TABLE = str.maketrans(_OCR_FOLDS)
+# The same folding for SQL's translate(plate, from, to) (parking/sql/gate_functions.sql).
+OCR_FOLD_FROM = "".join(_OCR_FOLDS)
+OCR_FOLD_TO = "".join(_OCR_FOLDS.values())
 
 
 class InvalidPlate(ValueError):

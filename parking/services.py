@@ -156,16 +156,19 @@ def find_exit_session(lot: Lot, plate: str) -> tuple[ParkingSession | None, int]
 
 
 def left_just_now(lot: Lot, plate: str, now: datetime) -> bool:
-    """Whether `plate` left the lot within EXIT_REREAD_SECONDS before `now`.
+    """Whether a car with `plate`, or a plate equal to it up to OCR look-alikes, left
+    the lot within EXIT_REREAD_SECONDS before `now`.
 
     A read of it then, at an exit, is the camera reading the departed car again as it
-    drives off, not another car: it must not be matched to an OCR look-alike still
-    parked, which would be let out or lose its record while it stays.
+    drives off (misread or not), not another car: it must not be matched to an OCR
+    look-alike still parked, which would be let out or lose its record while it stays.
     """
     since = now - timedelta(seconds=settings.EXIT_REREAD_SECONDS)
-    return GateEvent.objects.filter(
-        lot=lot, plate=plate, outcome=Outcome.EXIT_GRANTED, created_at__gt=since
-    ).exists()
+    departed = GateEvent.objects.filter(
+        lot=lot, outcome=Outcome.EXIT_GRANTED, created_at__gt=since
+    ).values_list("plate", flat=True)
+    key = ocr_key(plate)
+    return any(ocr_key(other) == key for other in departed)
 
 
 KIOSK_SEARCH_LIMIT = 6

@@ -35,6 +35,7 @@ def assert_nothing_changed(lot):
         (b"   ", 400, "malformed_json"),
         (b'{"plate": "ABC-1234", "x": NaN}', 400, "malformed_json"),
         (b'{"plate": "ABC-1234", "x": -Infinity}', 400, "malformed_json"),
+        (b'{"plate": "ABC-1234", "x": 1e999}', 400, "malformed_json"),
         (b'["ABC-1234"]', 422, "invalid_request"),
         (b"{}", 422, "invalid_request"),
         (b'{"plate": 1234}', 422, "invalid_request"),

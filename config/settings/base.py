@@ -226,8 +226,9 @@ GATE_FAST_PATH = env.bool("GATE_FAST_PATH", default=True)
 # A gate's retry with the same read_id gets the first answer for this long; an
 # older read_id is forgotten (firmware that reuses ids gets fresh decisions).
 READ_ID_TTL_SECONDS = env.int("READ_ID_TTL_SECONDS", default=600)
-# For this long after a car leaves, a read of its exact plate at an exit is the camera
-# reading it again as it drives off: it is not matched to an OCR look-alike still parked.
+# For this long after a car leaves, a read of its plate (or a look-alike of it) at an exit
+# is the camera reading it again as it drives off: it is not matched to an OCR look-alike
+# still parked. 0 turns this off (a negative number too).
 EXIT_REREAD_SECONDS = env.int("EXIT_REREAD_SECONDS", default=60)
 # Gates' last_seen is written at most this often, so the hot path stays read-mostly.
 GATE_LAST_SEEN_RESOLUTION_SECONDS = env.int("GATE_LAST_SEEN_RESOLUTION_SECONDS", default=60)

@@ -15,7 +15,7 @@ DROP FUNCTION IF EXISTS openlot_gate_entry(text, uuid, text, text, text, text, t
 DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
                                            interval);
 DROP FUNCTION IF EXISTS openlot_gate_leave(text, text, text, text, uuid, timestamptz, interval,
-                                           interval, interval);
+                                           interval, interval, text, text);
 DROP FUNCTION IF EXISTS openlot_gate_exit(bigint, bigint, text, uuid, timestamptz, timestamptz,
                                           text, text, uuid, integer, integer, text, timestamptz,
                                           boolean);

@@ -189,9 +189,12 @@ CREATE OR REPLACE FUNCTION openlot_gate_leave(
     p_now timestamptz,
     p_seen_resolution interval,
     p_read_ttl interval,
-    -- A default, so a server still running the code of before parking 0014 (8 arguments)
-    -- keeps deciding exits while a deploy replaces it.
-    p_reread interval DEFAULT interval '60 seconds'
+    -- Defaults, so a server still running the code of before parking 0014 (8 arguments)
+    -- keeps deciding exits while a deploy replaces it (rereads then recognised by the
+    -- exact plate only). The fold is parking.plates.ocr_key's, as translate() takes it.
+    p_reread interval DEFAULT interval '60 seconds',
+    p_fold_from text DEFAULT NULL,
+    p_fold_to text DEFAULT NULL
 ) RETURNS TABLE (
     outcome text, gate_id bigint, lot_id bigint, direction text, currency text,
     timezone text, capacity integer, occupied integer, last_seen_at timestamptz,
@@ -261,13 +264,16 @@ BEGIN
        FOR UPDATE;
     v_matches := 0;
     IF NOT FOUND THEN
-        -- The exact plate left the lot moments ago (p_reread): this is the camera reading
-        -- that car again as it drives off, not a look-alike's exit. A look-alike picked
-        -- here would be let out, or its record deleted and its space freed, while it is
-        -- still parked. (parking.services.left_just_now on the ORM path.)
+        -- A car with this plate or a look-alike of it left the lot moments ago
+        -- (p_reread): this is the camera reading that car again as it drives off, maybe
+        -- misread, not a look-alike's exit. A look-alike picked here would be let out,
+        -- or its record deleted and its space freed, while it is still parked.
+        -- (parking.services.left_just_now on the ORM path.)
         PERFORM 1 FROM parking_gateevent ev
           WHERE ev.lot_id = g.lot_id AND ev.created_at > p_now - p_reread
-            AND ev.plate = p_plate AND ev.outcome = 'exit_granted';
+            AND ev.outcome = 'exit_granted'
+            AND (ev.plate = p_plate
+                 OR translate(ev.plate, p_fold_from, p_fold_to) = p_plate_key);
         IF NOT FOUND THEN
             -- Every look-alike locked and counted by the same statement (in id order, as
             -- the ORM path locks them): what is counted is what is locked, so a look-alike
