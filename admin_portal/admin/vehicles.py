@@ -273,18 +273,11 @@ class ParkingSessionAdmin(ScopedAdmin):
         sessions = list(queryset.select_related("lot__tariff"))
         if not sessions:  # ids of rows this user cannot see select nothing
             return None
-        refusals = []
-        for session in sessions:
-            try:
-                check_removable(session, status_now(session))
-            except VehicleRefused as refused:
-                refusals.append(refused.message)
-        if refusals:
-            self.message_user(
-                request,
-                gettext("Nothing was deleted. %(reasons)s") % {"reasons": " ".join(refusals)},
-                messages.ERROR,
-            )
+        checked = self._check_each(
+            request, sessions, lambda session: check_removable(session, status_now(session)),
+            gettext("Nothing was deleted. %(reasons)s"),
+        )  # fmt: skip
+        if checked is None:
             return None
         if not confirmed(request):
             return self.confirm_action(
@@ -303,17 +296,12 @@ class ParkingSessionAdmin(ScopedAdmin):
                 confirm=gettext("Yes, delete"),
             )
         now = timezone.now()
-        deleted = []
-        for session in sessions:
-            try:
-                # One vehicle per transaction: its row, then its lot's (the shared lock order).
-                with transaction.atomic():
-                    self.log_deletions(request, [session])
-                    remove_vehicle(session.pk, now=now)
-            except VehicleRefused as refused:
-                self.message_user(request, refused.message, messages.ERROR)
-            else:
-                deleted.append(session.plate)
+
+        def delete(session):
+            self.log_deletions(request, [session])
+            remove_vehicle(session.pk, now=now)
+
+        deleted = self._each_in_its_transaction(request, sessions, delete)
         if deleted:
             self.message_user(
                 request,
@@ -335,19 +323,12 @@ class ParkingSessionAdmin(ScopedAdmin):
         sessions = list(queryset.select_related("lot"))
         if not sessions:
             return None
-        refusals, counted = [], {}
-        for session in sessions:
-            try:
-                counted[session.pk] = check_counted_twice(session)
-            except VehicleRefused as refused:
-                refusals.append(refused.message)
-        if refusals:
-            self.message_user(
-                request,
-                gettext("Nothing was removed. %(reasons)s") % {"reasons": " ".join(refusals)},
-                messages.ERROR,
-            )
+        others = self._check_each(
+            request, sessions, check_counted_twice, gettext("Nothing was removed. %(reasons)s")
+        )
+        if others is None:
             return None
+        counted = {session.pk: other for session, other in zip(sessions, others, strict=True)}
         if not confirmed(request):
             return self.confirm_action(
                 request,
@@ -368,23 +349,19 @@ class ParkingSessionAdmin(ScopedAdmin):
                 confirm=gettext("Yes, remove"),
             )
         now = timezone.now()
-        removed = []
-        for session in sessions:
-            try:
-                with transaction.atomic():  # one vehicle per transaction, as deleting
-                    remove_double_count(session.pk, now=now)
-                    LogEntry.objects.log_actions(
-                        request.user.pk, [session], DELETION,
-                        change_message=log_message(
-                            _("Removed as counted twice with %(plate)s."),
-                            plate=counted[session.pk].plate,
-                        ),
-                        single_object=True,
-                    )  # fmt: skip
-            except VehicleRefused as refused:
-                self.message_user(request, refused.message, messages.ERROR)
-            else:
-                removed.append(session.plate)
+
+        def remove(session):
+            remove_double_count(session.pk, now=now)
+            LogEntry.objects.log_actions(
+                request.user.pk, [session], DELETION,
+                change_message=log_message(
+                    _("Removed as counted twice with %(plate)s."),
+                    plate=counted[session.pk].plate,
+                ),
+                single_object=True,
+            )  # fmt: skip
+
+        removed = self._each_in_its_transaction(request, sessions, remove)
         if removed:
             self.message_user(
                 request,
@@ -397,6 +374,37 @@ class ParkingSessionAdmin(ScopedAdmin):
                 messages.SUCCESS,
             )
         return None
+
+    def _check_each(self, request, sessions, check, refused_text):
+        """`check(session)`'s answer for each vehicle; if any is refused, None, and the
+        user is told why (`refused_text`, with the reasons): nothing is done to any."""
+        answers, refusals = [], []
+        for session in sessions:
+            try:
+                answers.append(check(session))
+            except VehicleRefused as refused:
+                refusals.append(refused.message)
+        if refusals:
+            self.message_user(
+                request, refused_text % {"reasons": " ".join(refusals)}, messages.ERROR
+            )
+            return None
+        return answers
+
+    def _each_in_its_transaction(self, request, sessions, act) -> list[str]:
+        """`act(session)` for each vehicle, each in its own transaction (its row, then its
+        lot's: a multi-car transaction would break the shared lock order); the plates done.
+        A vehicle refused meanwhile is reported, the others still done."""
+        done = []
+        for session in sessions:
+            try:
+                with transaction.atomic():
+                    act(session)
+            except VehicleRefused as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+            else:
+                done.append(session.plate)
+        return done
 
     @staticmethod
     def _counted_with(session: ParkingSession, other: ParkingSession) -> str:
