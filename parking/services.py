@@ -428,20 +428,32 @@ def remove_vehicle(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
 
 
 def counted_with(session: ParkingSession) -> ParkingSession | None:
-    """The other vehicle of `session`'s lot equal to it up to OCR look-alikes, the
-    earliest in: the record an entry camera's look-alike re-read counted a second time."""
+    """The record kept of the car `session` counts a second time, if it is one.
+
+    The lot's other vehicles equal to it up to OCR look-alikes are the same car read
+    again (LKA-I234 after LKA-1234). Of a car's records, the one paid for is kept (its
+    payment and exit grant are on it), else the first in (a second read is the extra
+    one); ties by id.
+    """
+    others = ParkingSession.objects.filter(
+        lot_id=session.lot_id, plate_key=session.plate_key
+    ).exclude(pk=session.pk)
     return (
-        ParkingSession.objects.filter(lot_id=session.lot_id, plate_key=session.plate_key)
-        .exclude(pk=session.pk)
-        .order_by("entered_at", "pk")
-        .first()
+        others.filter(exit_allowed_until__isnull=False).order_by("entered_at", "pk").first()
+        or others.order_by("entered_at", "pk").first()
     )
 
 
+def _kept_before(kept: ParkingSession, session: ParkingSession) -> bool:
+    paid = kept.exit_allowed_until is not None
+    return paid or (kept.entered_at, str(kept.pk)) < (session.entered_at, str(session.pk))
+
+
 def check_counted_twice(session: ParkingSession) -> ParkingSession:
-    """The vehicle `session` counts a second time, or a refusal if there is none."""
-    other = counted_with(session)
-    if other is None:
+    """The record kept of the car `session` counts a second time; a refusal if `session`
+    is no extra record: no other car looks like it, or it is the record to keep."""
+    kept = counted_with(session)
+    if kept is None:
         raise VehicleRefused(
             "not_counted_twice",
             _(
@@ -450,27 +462,43 @@ def check_counted_twice(session: ParkingSession) -> ParkingSession:
             )
             % {"plate": session.plate},
         )
-    return other
+    if session.exit_allowed_until is not None:
+        raise VehicleRefused(
+            "counted_twice_paid",
+            _("%(plate)s has been paid for, so it is the record kept: remove %(other)s instead.")
+            % {"plate": session.plate, "other": kept.plate},
+        )
+    if not _kept_before(kept, session):
+        raise VehicleRefused(
+            "counted_twice_first",
+            _("%(plate)s entered first, so it is the record kept: remove %(other)s instead.")
+            % {"plate": session.plate, "other": kept.plate},
+        )
+    return kept
 
 
 @transaction.atomic
-def remove_double_count(session_id: uuid.UUID, *, now: datetime) -> ParkingSession:
+def remove_double_count(
+    session_id: uuid.UUID, *, now: datetime
+) -> tuple[ParkingSession, ParkingSession]:
     """Take off a record that counts a car a second time, and free its space.
 
     An entry camera that reads a car again as a look-alike (LKA-I234 after LKA-1234)
     counts it twice: the entry never matches look-alikes, so that it never lets in
     more cars than it counts. Such a record owes its own fee, which no one will pay:
     it is removed with nothing charged and no payment written, unlike remove_vehicle.
-    Refused unless another vehicle in the lot is equal to it up to look-alikes (the
-    one kept, with its fee). Locks as remove_vehicle does: the vehicle, then the lot.
+    Refused unless another vehicle in the lot is equal to it up to look-alikes and is
+    the record to keep (check_counted_twice): a record paid for is never removed, so
+    a driver who paid is never asked again. Locks as remove_vehicle does: the
+    vehicle, then the lot. Returns the record removed and the one kept.
     """
     session = _lock_parked_vehicle(session_id)
-    check_counted_twice(session)
+    kept = check_counted_twice(session)
     session_id = session.pk
     session.delete()
     session.pk = session_id
     free_space(session.lot_id, now=now)
-    return session
+    return session, kept
 
 
 @transaction.atomic

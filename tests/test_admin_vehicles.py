@@ -179,7 +179,8 @@ def test_a_car_counted_twice_loses_its_second_record_with_nothing_charged(
     asked = act(owner_client, "remove_counted_twice", second)
     page = asked.content.decode()
     assert "Remove vehicles counted twice?" in page
-    assert "the same car as LKA1234" in page
+    assert "LKAI234 · " in page
+    assert "entered 09:00:02; the same car as LKA1234 (entered 09:00:00), the record kept" in page
     assert ParkingSession.objects.count() == 2
 
     done = act(owner_client, "remove_counted_twice", second, confirm=True)
@@ -190,6 +191,26 @@ def test_a_car_counted_twice_loses_its_second_record_with_nothing_charged(
     assert not Payment.objects.exists()
     entry = LogEntry.objects.get(object_id=str(second.pk))
     assert (entry.action_flag, shown(entry)) == (DELETION, "Removed as counted twice with LKA1234.")
+    # The record kept says so in its history, the one page an owner can still open.
+    history = owner_client.get(reverse("admin:parking_parkingsession_history", args=[first.pk]))
+    assert "Counted twice: the record of LKAI234 was removed." in history.content.decode()
+
+
+def test_a_record_whose_driver_is_paying_online_is_not_removed_as_counted_twice(
+    owner_client, client, gates, entry_gate, clock
+):
+    park(gates, entry_gate, "LKA-1234")
+    clock.advance(seconds=2)
+    second = park(gates, entry_gate, "LKA-I234")
+    clock.advance(hours=1)
+    assert start_payment(client, second).status_code == 201
+
+    done = act(owner_client, "remove_counted_twice", second, confirm=True)
+
+    assert messages_of(done) == [
+        "Nothing was removed. LKAI234: its driver is paying online now. Wait until that ends."
+    ]
+    assert ParkingSession.objects.count() == 2
 
 
 def test_a_car_with_no_look_alike_is_not_removed_as_counted_twice(
@@ -207,17 +228,47 @@ def test_a_car_with_no_look_alike_is_not_removed_as_counted_twice(
     assert occupied(lot) == 2
 
 
-def test_both_records_of_a_car_counted_twice_are_never_removed(
-    owner_client, gates, entry_gate, lot
+def test_the_first_record_of_a_car_counted_twice_is_the_one_kept(
+    owner_client, gates, entry_gate, lot, clock
 ):
     first = park(gates, entry_gate, "LKA-1234")
+    clock.advance(seconds=2)
     second = park(gates, entry_gate, "LKA-I234")
 
-    done = act(owner_client, "remove_counted_twice", first, second, confirm=True)
+    # Both ticked, or the first alone: nothing is removed, and the owner is told which.
+    for selected in [(first, second), (first,)]:
+        done = act(owner_client, "remove_counted_twice", *selected, confirm=True)
 
-    assert ParkingSession.objects.count() == 1
-    assert occupied(lot) == 1
-    assert any("is not counted twice" in message for message in messages_of(done))
+        assert messages_of(done) == [
+            "Nothing was removed. LKA1234 entered first, so it is the record kept: "
+            "remove LKAI234 instead."
+        ]
+        assert ParkingSession.objects.count() == 2
+    assert occupied(lot) == 2
+
+
+def test_a_record_paid_for_is_kept_even_if_it_entered_second(
+    owner_client, owner, gates, entry_gate, lot, clock
+):
+    # The driver paid at the kiosk for the record of the second read.
+    first = park(gates, entry_gate, "WIN-5555")
+    clock.advance(seconds=2)
+    second = park(gates, entry_gate, "WIN-S555")
+    clock.advance(hours=1)
+    record_manual_payment(second.pk, by=owner, now=clock.now())
+
+    refused = act(owner_client, "remove_counted_twice", second, confirm=True)
+    assert messages_of(refused) == [
+        "Nothing was removed. WINS555 has been paid for, so it is the record kept: "
+        "remove WIN5555 instead."
+    ]
+
+    done = act(owner_client, "remove_counted_twice", first, confirm=True)
+
+    assert messages_of(done) == ["Removed WIN5555, counted twice; its space is free again."]
+    assert list(ParkingSession.objects.all()) == [second]
+    # The driver who paid leaves without being asked again.
+    assert gates.leave(make_gate(lot, "exit"), "WIN-5555").json()["code"] == "exit_granted"
 
 
 def test_search_never_reaches_another_owners_cars(owner_client, car, bobs_car):

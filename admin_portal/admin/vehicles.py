@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -324,8 +325,9 @@ class ParkingSessionAdmin(ScopedAdmin):
         if not sessions:
             return None
         others = self._check_each(
-            request, sessions, check_counted_twice, gettext("Nothing was removed. %(reasons)s")
-        )
+            request, sessions, self._removable_as_counted_twice,
+            gettext("Nothing was removed. %(reasons)s"),
+        )  # fmt: skip
         if others is None:
             return None
         counted = {session.pk: other for session, other in zip(sessions, others, strict=True)}
@@ -351,14 +353,19 @@ class ParkingSessionAdmin(ScopedAdmin):
         now = timezone.now()
 
         def remove(session):
-            remove_double_count(session.pk, now=now)
+            removed, kept = remove_double_count(session.pk, now=now)
             LogEntry.objects.log_actions(
-                request.user.pk, [session], DELETION,
+                request.user.pk, [removed], DELETION,
                 change_message=log_message(
-                    _("Removed as counted twice with %(plate)s."),
-                    plate=counted[session.pk].plate,
+                    _("Removed as counted twice with %(plate)s."), plate=kept.plate
                 ),
                 single_object=True,
+            )  # fmt: skip
+            # On the record kept too: the removed one's history is no longer reachable.
+            self.log_change(
+                request, kept,
+                log_message(_("Counted twice: the record of %(plate)s was removed."),
+                            plate=removed.plate),
             )  # fmt: skip
 
         removed = self._each_in_its_transaction(request, sessions, remove)
@@ -374,6 +381,18 @@ class ParkingSessionAdmin(ScopedAdmin):
                 messages.SUCCESS,
             )
         return None
+
+    @staticmethod
+    def _removable_as_counted_twice(session: ParkingSession) -> ParkingSession:
+        """The record kept of the car `session` counts again (check_counted_twice), if
+        no checkout of its driver is open: a payment on its way is for this record."""
+        if getattr(session, "paying_online", False):
+            raise VehicleRefused(
+                "paying_online",
+                gettext("%(plate)s: its driver is paying online now. Wait until that ends.")
+                % {"plate": session.plate},
+            )
+        return check_counted_twice(session)
 
     def _check_each(self, request, sessions, check, refused_text):
         """`check(session)`'s answer for each vehicle; if any is refused, None, and the
@@ -407,13 +426,14 @@ class ParkingSessionAdmin(ScopedAdmin):
         return done
 
     @staticmethod
-    def _counted_with(session: ParkingSession, other: ParkingSession) -> str:
-        zone = session.lot.zone
-        return gettext("entered %(time)s; the same car as %(other)s, entered %(other_time)s") % {
-            "time": moment(session.entered_at, zone),
-            "other": other.plate,
-            "other_time": moment(other.entered_at, zone),
-        }
+    def _counted_with(session: ParkingSession, kept: ParkingSession) -> str:
+        # To the second: two reads of one car are seconds apart.
+        def at(value):
+            return date_format(timezone.localtime(value, session.lot.zone), "H:i:s")
+
+        return gettext(
+            "entered %(time)s; the same car as %(other)s (entered %(other_time)s), the record kept"
+        ) % {"time": at(session.entered_at), "other": kept.plate, "other_time": at(kept.entered_at)}
 
     # --- Payment status set by hand
 
