@@ -23,8 +23,9 @@ from benchmarks.common import GATE_STACK
 from config.urls import urlpatterns as product_urlpatterns
 from parking import fastpath
 from parking.models import hash_token
+from parking.plates import OCR_FOLD_FROM, OCR_FOLD_TO
 
-SEEN, READ_TTL = timedelta(seconds=60), timedelta(seconds=600)
+SEEN, READ_TTL, REREAD = timedelta(seconds=60), timedelta(seconds=600), timedelta(seconds=60)
 
 
 @csrf_exempt
@@ -52,7 +53,7 @@ def floor_entry(request):
 def floor_exit(request):
     plate = json.loads(request.body)["plate"]
     row = _gate_function(request, fastpath.LEAVE, plate, plate, plate, None, timezone.now(),
-                         SEEN, READ_TTL)  # fmt: skip
+                         SEEN, READ_TTL, REREAD, OCR_FOLD_FROM, OCR_FOLD_TO)  # fmt: skip
     return JsonResponse({"open": True, "code": row["outcome"]})
 
 
