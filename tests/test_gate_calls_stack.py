@@ -3,11 +3,9 @@
 import re
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from config.machine import GATE_PATH_PREFIX
-from lots.models import Lot
 
 pytestmark = pytest.mark.usefixtures("gate_path")
 
@@ -97,23 +95,3 @@ def test_a_gate_view_kept_from_one_urlconf_is_not_answered_under_another(client,
 
     assert response.status_code == 404
     assert "bare" not in response.content.decode()
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the gate functions: PostgreSQL")
-def test_the_benchmarks_floor_views_call_the_gate_functions_as_they_stand(
-    client, settings, entry_gate, exit_gate, lot
-):
-    # benchmarks/urls.py calls the SQL functions directly: a changed argument list
-    # (parking 0014) must reach it too, or `make bench-gates` fails on every exit.
-    settings.ROOT_URLCONF = "benchmarks.urls"
-
-    def post(path, gate):
-        return client.post(path, {"plate": "FLR1234"}, content_type="application/json",
-                           headers={"authorization": f"Bearer {gate.token}"})  # fmt: skip
-
-    entered = post("/api/gates/bench/floor/entry", entry_gate)
-    left = post("/api/gates/bench/floor/exit", exit_gate)
-
-    assert (entered.status_code, entered.json()["code"]) == (201, "entered")
-    assert (left.status_code, left.json()["code"]) == (200, "exit_granted")
-    assert Lot.objects.get(pk=lot.pk).occupied == 0

@@ -3,11 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from lots.models import Lot
-from parking.models import GateEvent, ParkingSession, hash_token
-from parking.plates import ocr_key
+from parking.models import GateEvent, ParkingSession
 from parking.services import grant_exit
 
 from .conftest import make_gate, make_lot, start_payment
@@ -168,22 +166,6 @@ def test_a_car_that_left_another_lot_does_not_hide_a_look_alike_here(
     response = gates.leave(exit_gate, "ABC-1234")
 
     assert (response.json()["code"], response.json()["plate"]) == ("exit_granted", "A8C1234")
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the gate functions: PostgreSQL")
-def test_the_previous_releases_exit_call_still_decides(gates, entry_gate, exit_gate):
-    # While a deploy replaces them, servers running the release before parking 0014 call
-    # the exit function with its eight arguments of then (the window takes its default).
-    gates.enter(entry_gate, "ABC-1234")
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT outcome, plate FROM openlot_gate_leave(%s::text, %s::text, %s::text,"
-            " %s::text, NULL::uuid, now(), interval '60 seconds', interval '600 seconds')",
-            [hash_token(exit_gate.token), "ABC1234", ocr_key("ABC1234"), "ABC-1234"],
-        )
-        assert cursor.fetchone() == ("exit_granted", "ABC1234")
-    assert not ParkingSession.objects.exists()
 
 
 def test_a_car_read_in_cyrillic_at_the_entry_leaves_on_a_latin_read(

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from lots.models import Lot
 from parking.fees import TariffRules
-from parking.models import Direction, ParkingSession
+from parking.models import Direction, ParkingSession, hash_token
 from parking.plates import OCR_FOLD_FROM, OCR_FOLD_TO, ocr_key
 from parking.services import VehicleRefused, grant_exit, revoke_exit_grant
 from parking.status import session_status
@@ -120,6 +120,40 @@ def test_the_sql_folds_look_alikes_as_the_plate_key_does():
     with connection.cursor() as cursor:
         cursor.execute("SELECT translate(%s, %s, %s)", [text, OCR_FOLD_FROM, OCR_FOLD_TO])
         assert cursor.fetchone()[0] == ocr_key(text)
+
+
+def test_the_previous_releases_exit_call_still_decides(gates, entry_gate, exit_gate):
+    # While a deploy replaces them, servers running the release before parking 0014 call
+    # the exit function with its eight arguments of then (the three added take defaults).
+    gates.enter(entry_gate, "ABC-1234")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT outcome, plate FROM openlot_gate_leave(%s::text, %s::text, %s::text,"
+            " %s::text, NULL::uuid, now(), interval '60 seconds', interval '600 seconds')",
+            [hash_token(exit_gate.token), "ABC1234", ocr_key("ABC1234"), "ABC-1234"],
+        )
+        assert cursor.fetchone() == ("exit_granted", "ABC1234")
+    assert not ParkingSession.objects.exists()
+
+
+def test_the_benchmarks_floor_views_call_the_gate_functions_as_they_stand(
+    client, settings, entry_gate, exit_gate, lot
+):
+    # benchmarks/urls.py calls the SQL functions directly: a changed argument list
+    # (parking 0014) must reach it too, or `make bench-gates` fails on every exit.
+    settings.ROOT_URLCONF = "benchmarks.urls"
+
+    def post(path, gate):
+        return client.post(path, {"plate": "FLR1234"}, content_type="application/json",
+                           headers={"authorization": f"Bearer {gate.token}"})  # fmt: skip
+
+    entered = post("/api/gates/bench/floor/entry", entry_gate)
+    left = post("/api/gates/bench/floor/exit", exit_gate)
+
+    assert (entered.status_code, entered.json()["code"]) == (201, "entered")
+    assert (left.status_code, left.json()["code"]) == (200, "exit_granted")
+    assert Lot.objects.get(pk=lot.pk).occupied == 0
 
 
 LOOK_ALIKE_PLATES = ["ABC1234", "A8C1234", "ABC-I234", "XYZ5678", "XY25678", "QQQ000", "OOO000"]

@@ -330,7 +330,6 @@ class ParkingSessionAdmin(ScopedAdmin):
         )  # fmt: skip
         if others is None:
             return None
-        counted = {session.pk: other for session, other in zip(sessions, others, strict=True)}
         if not confirmed(request):
             return self.confirm_action(
                 request,
@@ -345,8 +344,8 @@ class ParkingSessionAdmin(ScopedAdmin):
                     "with its fee. Compare the photos first."
                 ),
                 items=[
-                    confirm_item(session, self._counted_with(session, counted[session.pk]))
-                    for session in sessions
+                    confirm_item(session, self._counted_with(session, kept))
+                    for session, kept in zip(sessions, others, strict=True)
                 ],
                 confirm=gettext("Yes, remove"),
             )
