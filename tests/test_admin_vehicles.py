@@ -790,3 +790,21 @@ def test_the_list_costs_the_same_queries_for_any_number_of_cars(
 
     with django_assert_max_num_queries(10):
         assert owner_client.get(VEHICLES).status_code == 200
+
+
+def test_either_answer_to_a_confirmation_goes_back_to_the_list_as_searched(
+    owner_client, car, gates, entry_gate
+):
+    other = park(gates, entry_gate, "NEW-0001")
+    searched = f"{VEHICLES}?q=abc"
+    data = {"action": "mark_paid_in_cash", "_selected_action": [str(car.pk)]}
+
+    asked = owner_client.post(searched, data | {"index": "0"})
+    back = re.search(r'<a href="([^"]*)" class="button cancel-link">', asked.content.decode())
+    listed = owner_client.get(back.group(1).replace("&amp;", "&"))
+    assert [row.plate for row in listed.context["cl"].result_list] == ["ABC1234"]
+
+    done = owner_client.post(searched, data | {"post": "yes"}, follow=True)
+    assert done.redirect_chain[-1][0] == searched
+    assert [row.plate for row in done.context["cl"].result_list] == ["ABC1234"]
+    assert other.plate not in [row.plate for row in done.context["cl"].result_list]
