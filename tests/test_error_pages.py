@@ -1,7 +1,10 @@
 """A page that does not exist, or a failure, is explained in the reader's language."""
 
+import pytest
 from django.utils import translation
 from django.views.defaults import server_error
+
+from .conftest import login
 
 
 def test_a_missing_page_is_explained_in_the_readers_language(client, db):
@@ -21,3 +24,32 @@ def test_a_failure_is_explained_in_the_readers_language(rf):
     assert response.status_code == 500
     assert "系統發生錯誤" in response.content.decode()
     assert "Server Error" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/admin/parking/parkingsession/?plate=%00",
+        "/admin/parking/gateevent/?plate_as_read=AB%00C",
+        "/admin/autocomplete/?app_label=parking&model_name=gate&field_name=lot&term=%00",
+        "/admin/parking/parkingsession/?q=ABC%00",
+        "/?q=%00",
+    ],
+)
+def test_a_nul_character_in_an_address_is_a_bad_request_not_a_failure(client, owner, lot, address):
+    # PostgreSQL's text cannot hold a NUL: these admin filters answered 500 there.
+    login(client, owner)
+
+    english = client.get(address, HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get(address, HTTP_ACCEPT_LANGUAGE="zh-TW")
+
+    assert english.status_code == chinese.status_code == 400
+    assert "its address or what it sent cannot be read" in english.content.decode()
+    assert "無法讀取" in chinese.content.decode()
+
+
+def test_the_same_pages_answer_without_the_nul(client, owner, lot):
+    login(client, owner)
+
+    assert client.get("/admin/parking/parkingsession/?plate=ABC").status_code == 200
+    assert client.get("/admin/parking/parkingsession/?q=%2500").status_code == 200

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "config.csp.DocumentCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.http.RefuseNulInQueryMiddleware",
     "config.health.DatabaseUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
