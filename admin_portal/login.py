@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext_lazy
 
 from config.cache import UNREACHABLE, unreachable
-from config.http import client_address
+from config.http import counted_client
 
 _PREFIX = "openlot:login-failures:"
 
@@ -76,7 +76,7 @@ def _counters(request, username: str) -> list[tuple[str, int]]:
     """(cache key, limit) of each count a failed login adds to."""
     counters = [
         (_key("user", username.casefold()), settings.LOGIN_MAX_FAILURES_PER_USER),
-        (_key("address", client_address(request)), settings.LOGIN_MAX_FAILURES_PER_ADDRESS),
+        (_key("address", counted_client(request)), settings.LOGIN_MAX_FAILURES_PER_ADDRESS),
     ]
     return [(key, limit) for key, limit in counters if limit > 0]
 

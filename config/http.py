@@ -33,6 +33,26 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def counted_client(request: HttpRequest) -> str:
+    """The client as rate limits count it: its address, or for IPv6 its /64 network.
+
+    An IPv6 subscriber is given a whole /64 (2^64 addresses, one per device and
+    more): counted by address, anyone with one could step to a fresh address
+    for every attempt and never be limited. An IPv4 address written as IPv6
+    (`::ffff:192.0.2.1`) is that IPv4 address.
+    """
+    address = client_address(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # no address (a test client, a misconfigured proxy): counted as given
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
 def sends_json(request: HttpRequest) -> bool:
     """Whether the request's body is declared JSON (application/json or any +json type)."""
     content_type = request.content_type or ""

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from config.cache import UNREACHABLE, unreachable
-from config.http import address_in, client_address
+from config.http import address_in, client_address, counted_client
 
 
 @dataclass(frozen=True)
@@ -69,4 +69,4 @@ def kiosk_search_retry_after(request: HttpRequest, *, now: datetime) -> int | No
     if address_in(client, settings.KIOSK_TRUSTED_ADDRESSES):
         return None
     limits = [Limit.parse(text) for text in settings.KIOSK_SEARCH_RATE_LIMITS]
-    return retry_after("kiosk-search", client, limits, now=now)
+    return retry_after("kiosk-search", counted_client(request), limits, now=now)

@@ -95,6 +95,17 @@ def test_one_address_guessing_at_many_accounts_is_locked_out(client, owner, sett
     assert logged_in(log_in(client, "alice", "alice-pass", address="192.0.2.1"))
 
 
+def test_one_ipv6_network_guessing_from_many_of_its_addresses_is_locked_out(
+    client, owner, settings, clock
+):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 10
+    for number in range(10):
+        log_in(client, f"user{number}", "guess", address=f"2001:db8:5:6::{number + 1:x}")
+
+    assert not logged_in(log_in(client, "alice", "alice-pass", address="2001:db8:5:6::beef"))
+    assert logged_in(log_in(client, "alice", "alice-pass", address="2001:db8:5:7::1"))
+
+
 def test_behind_a_proxy_the_address_comes_from_its_header(client, owner, settings, clock):
     settings.CLIENT_IP_HEADER = "X-Forwarded-For"
     settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3

@@ -219,3 +219,17 @@ def test_the_lots_own_kiosk_terminals_are_never_limited(client, lot, settings, c
     search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5")
     search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5")
     assert search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5").status_code == 429
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network(client, lot, settings, clock):
+    # A subscriber holds a whole /64: stepping to a fresh address must not reset the count.
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
+    for n in range(2):
+        assert search(client, lot, "ABC1234", REMOTE_ADDR=f"2001:db8:1:2::{n}").status_code == 200
+
+    assert search(client, lot, "ABC1234", REMOTE_ADDR="2001:db8:1:2:ffff::9").status_code == 429
+    # The next /64 is someone else; an IPv4 address written as IPv6 is that IPv4 address.
+    assert search(client, lot, "ABC1234", REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
+    assert search(client, lot, "ABC1234", REMOTE_ADDR="::ffff:203.0.113.5").status_code == 200
+    assert search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5").status_code == 200
+    assert search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5").status_code == 429
