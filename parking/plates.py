@@ -106,9 +106,12 @@ def ocr_key(plate: str) -> str:
     return plate.translate(_OCR_TABLE)
 
 
-# The kiosk asks for at least this much of a plate: fewer characters would
-# match too many cars and help someone list who is parked.
-SEARCH_MIN_LENGTH = 3
+# The kiosk asks for at least this much of a plate, as Taiwan's pay stations ask
+# for a plate's last four: fewer would help someone list who is parked. Searching
+# every 3 digits ("000" to "999") finds all of a lot's cars within 1,000 searches,
+# three hours of one client's limit; with 4 there are 10,000 to try, and 3,000
+# found about a third (200 random plates; docs/payments.md).
+SEARCH_MIN_LENGTH = 4
 
 
 def normalise_search(text: str) -> str:
@@ -157,8 +160,8 @@ def match_rank(typed: str, plate: str) -> tuple | None:
     Best first: the same plate; the same up to OCR look-alikes; one character
     replaced or added (up to look-alikes); the typed text contained in the
     plate; last, a plate one character shorter than the typed text. A plate
-    that lacks something the driver typed is the weakest guess: for "ABC"
-    (typed as the start of a plate), ABC123 is likelier than the plate AB.
+    that lacks something the driver typed is the weakest guess: for "ABC1"
+    (typed as the start of a plate), ABC123 is likelier than the plate ABC.
     Ties go to the plate closest to the typed text as written, then the
     shorter plate.
     """

@@ -41,7 +41,7 @@ REFUSAL_STATUS = {
 
 class SearchQuery(Schema):
     plate: str = SchemaField(
-        ..., max_length=64, description="At least 3 letters or digits of the plate, as typed."
+        ..., max_length=64, description="At least 4 letters or digits of the plate, as typed."
     )
 
 

@@ -4,13 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from config import numbers
-from parking.plates import InvalidPlate, normalise_search
+from parking.plates import SEARCH_MIN_LENGTH, InvalidPlate, normalise_search
 
 from .invoices import InvalidInvoice, validate_invoice
 from .models import InvoiceKind
 
 
 class PlateSearchForm(forms.Form):
+    min_length = SEARCH_MIN_LENGTH  # letters or digits, as the hint says
     plate = forms.CharField(
         label=_("Your licence plate"),
         max_length=64,

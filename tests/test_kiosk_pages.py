@@ -28,6 +28,7 @@ def test_the_kiosk_shows_the_lot_its_tariff_and_a_plate_field(client, lot):
     assert "Riverside" in page
     assert "first 10 min free, NT$15 per 30 min" in page
     assert 'name="plate"' in page
+    assert "Type at least 4 letters or digits. Dashes and spaces do not matter." in page
     assert "csrfmiddlewaretoken" in page
 
 
@@ -78,12 +79,12 @@ def test_no_match_says_so_and_offers_the_field_again(client, parked, lot):
     assert "ABC1234" not in page
 
 
-@pytest.mark.parametrize("typed", ["AB", "a", "a-"])
+@pytest.mark.parametrize("typed", ["ABC", "AB", "a", "a-"])
 def test_too_short_a_plate_is_explained(client, parked, lot, typed):
     # One character is too short for a search, not "a plate has 2 to 10 characters".
     response = client.post(kiosk(lot), {"plate": typed})
 
-    assert "Type at least 3 letters or digits of the plate." in text(response)
+    assert "Type at least 4 letters or digits of the plate." in text(response)
     assert "2 to 10" not in text(response)
     assert "ABC1234" not in text(response)
 

@@ -132,7 +132,7 @@ def test_the_kiosk_api_explains_a_short_plate_in_chinese(client, lot):
     response = client.get(f"/api/kiosk/{lot.pk}/search", {"plate": "AB"}, **ZH)
 
     assert (response.status_code, response.json()["code"]) == (422, "invalid_plate")
-    assert response.json()["message"] == "請輸入車牌中至少 3 個字母或數字。"
+    assert response.json()["message"] == "請輸入車牌中至少 4 個字母或數字。"
 
 
 def test_a_failure_reason_is_stored_in_english_and_read_in_either(client, parked):
