@@ -21,7 +21,7 @@ from parking.services import find_similar_vehicles
 from . import services
 from .invoices import NO_INVOICE, InvalidInvoice, validate_invoice
 from .models import Payment
-from .ratelimit import kiosk_search_retry_after
+from .ratelimit import kiosk_search_retry_after, payment_start_retry_after, too_many_payments
 from .schemas import CandidateOut, FeeDayOut, PaymentIn, PaymentOut, PaymentRefusalOut, QuoteOut
 
 kiosk_router = Router(tags=["kiosk"])
@@ -175,6 +175,7 @@ def payment_out(payment: Payment) -> PaymentOut:
         409: PaymentRefusalOut,
         415: ErrorOut,
         422: ErrorOut,
+        429: ErrorOut,
         502: ErrorOut,
         503: ErrorOut,
     },
@@ -186,7 +187,11 @@ def create_payment(request: HttpRequest, payload: PaymentIn):
     (not the `expected_amount` the driver was shown; nothing opened); 422 `invalid_invoice`
     `unknown_provider`, or `amount_not_accepted` (the platform does not take this amount:
     below its least charge, or finer than it counts; the payment is closed as failed, and
-    another platform can be chosen); 502 `provider_unavailable` (nothing was charged)."""
+    another platform can be chosen); 502 `provider_unavailable` (nothing was charged).
+    Rate-limited per client (429 `rate_limited` with Retry-After; nothing opened)."""
+    wait = payment_start_retry_after(request, now=timezone.now())
+    if wait is not None:
+        raise ApiError(429, "rate_limited", too_many_payments(wait), retry_after=wait)
     try:
         invoice = (
             validate_invoice(payload.invoice.kind, payload.invoice.value)

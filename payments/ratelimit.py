@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from config.cache import UNREACHABLE, unreachable
 from config.http import address_in, client_address, counted_client
@@ -60,13 +61,33 @@ def _counted(scope: str, client: str, limits: list[Limit], now: datetime) -> int
 
 
 def kiosk_search_retry_after(request: HttpRequest, *, now: datetime) -> int | None:
-    """One kiosk plate search by this client: None if allowed, else seconds to wait.
+    """One kiosk plate search by this client: None if allowed, else seconds to wait."""
+    return _kiosk_retry_after(request, "kiosk-search", settings.KIOSK_SEARCH_RATE_LIMITS, now)
 
-    The lot's own kiosk terminals (KIOSK_TRUSTED_ADDRESSES) are not limited: a
-    busy exit would otherwise lock out the drivers queueing at it.
+
+def payment_start_retry_after(request: HttpRequest, *, now: datetime) -> int | None:
+    """One payment started by this client: None if allowed, else seconds to wait.
+
+    Each start may call the platform twice (close the checkout pending for the car,
+    open another): unlimited, anyone could spend the platform's API rate limit for
+    every driver, and close other drivers' checkouts as fast as they open them.
     """
-    client = client_address(request)
-    if address_in(client, settings.KIOSK_TRUSTED_ADDRESSES):
+    return _kiosk_retry_after(request, "payment-start", settings.KIOSK_PAYMENT_RATE_LIMITS, now)
+
+
+def too_many_payments(seconds: int) -> str:
+    """The refusal of payment_start_retry_after, in the request's language."""
+    return ngettext(
+        "Too many payment attempts from this device. Please wait %(seconds)s second.",
+        "Too many payment attempts from this device. Please wait %(seconds)s seconds.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def _kiosk_retry_after(request, scope: str, limits: list[str], now: datetime) -> int | None:
+    # The lot's own kiosk terminals (KIOSK_TRUSTED_ADDRESSES) are not limited: a
+    # busy exit would otherwise lock out the drivers queueing at it.
+    if address_in(client_address(request), settings.KIOSK_TRUSTED_ADDRESSES):
         return None
-    limits = [Limit.parse(text) for text in settings.KIOSK_SEARCH_RATE_LIMITS]
-    return retry_after("kiosk-search", counted_client(request), limits, now=now)
+    parsed = [Limit.parse(text) for text in limits]
+    return retry_after(scope, counted_client(request), parsed, now=now)

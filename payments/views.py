@@ -19,7 +19,7 @@ from . import services
 from .forms import INVOICE_HINTS, PaymentForm, PlateSearchForm
 from .models import Payment, PaymentStatus
 from .providers import enabled_providers
-from .ratelimit import kiosk_search_retry_after
+from .ratelimit import kiosk_search_retry_after, payment_start_retry_after, too_many_payments
 
 
 def _lot_or_404(lot_id: int) -> Lot:
@@ -68,25 +68,30 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
     # "Try again" after a declined or abandoned attempt offers the same choices again.
     initial = services.retry_choices(session_id, request.GET.get("retry"))
     form = PaymentForm(request.POST or None, providers=providers, initial=initial)
-    refusal = None
+    refusal, status = None, 200
     if request.method == "POST" and not form.is_valid() and "quoted_amount" in form.errors:
         # The page's own field, unreadable: a page broken or tampered with.
         refusal = _("This page is out of date. Please check the amount and pay again.")
+        status = 409
     if request.method == "POST" and form.is_valid():
-        try:
-            started = services.start_payment(
-                session_id,
-                form.cleaned_data["provider"],
-                form.cleaned_data["invoice"],
-                now=timezone.now(),
-                site_url=request.build_absolute_uri("/"),
-                expected_amount=form.cleaned_data["quoted_amount"],
-            )
-        except services.PaymentRefused as exc:
-            refusal = exc.message
-            found = services.quote(session_id, now=timezone.now()) or found
+        wait = payment_start_retry_after(request, now=timezone.now())
+        if wait is not None:
+            refusal, status = too_many_payments(wait), 429
         else:
-            return redirect(started.payment.redirect_url)
+            try:
+                started = services.start_payment(
+                    session_id,
+                    form.cleaned_data["provider"],
+                    form.cleaned_data["invoice"],
+                    now=timezone.now(),
+                    site_url=request.build_absolute_uri("/"),
+                    expected_amount=form.cleaned_data["quoted_amount"],
+                )
+            except services.PaymentRefused as exc:
+                refusal, status = exc.message, 409
+                found = services.quote(session_id, now=timezone.now()) or found
+            else:
+                return redirect(started.payment.redirect_url)
     context = {
         "lot": lot,
         "session": found.session,
@@ -98,7 +103,7 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
         "invoice_hints": INVOICE_HINTS,
         "refusal": refusal,
     }
-    return render(request, "payments/kiosk/quote.html", context, status=409 if refusal else 200)
+    return render(request, "payments/kiosk/quote.html", context, status=status)
 
 
 @require_safe

@@ -177,7 +177,11 @@ def scene(client, owner, clock, settings):
 KIOSK_PAGES = {
     "start": ("get", lambda s: f"/kiosk/{s['lot'].pk}/", None, "停車繳費", "Pay for parking"),
     "cars found": (
-        "post", lambda s: f"/kiosk/{s['lot'].pk}/", {"plate": "abc1"}, "請點選您的車", "Tap your car"
+        "post",
+        lambda s: f"/kiosk/{s['lot'].pk}/",
+        {"plate": "abc1"},
+        "請點選您的車",
+        "Tap your car",
     ),
     "no car found": (
         "post", lambda s: f"/kiosk/{s['lot'].pk}/", {"plate": "QQQ999"}, "本停車場沒有", "No parked"

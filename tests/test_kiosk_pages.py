@@ -179,6 +179,22 @@ def test_a_fee_that_went_up_while_the_page_was_open_is_shown_before_anything_is_
     assert Payment.objects.get().amount == 4500
 
 
+def test_too_many_payments_started_are_refused_politely(client, parked, settings):
+    settings.KIOSK_PAYMENT_RATE_LIMITS = ["2/60"]
+    quoted = quoted_amount(text(client.get(vehicle_page(parked))))
+    for code in ("111", "112"):
+        pay = {"provider": "sandbox", "invoice_kind": "donation", "invoice_value": code}
+        assert client.post(vehicle_page(parked), pay | {"quoted_amount": quoted}).status_code == 302
+
+    pay = {"provider": "sandbox", "invoice_kind": "donation", "invoice_value": "113"}
+    response = client.post(vehicle_page(parked), pay | {"quoted_amount": quoted})
+
+    assert response.status_code == 429
+    assert "Too many payment attempts from this device. Please wait 60 seconds." in text(response)
+    assert "Pay NT$30" in text(response)  # the quote, to pay once the minute is over
+    assert Payment.objects.get(status="pending").invoice_value == "112"
+
+
 def test_an_open_checkout_holds_its_quote_unless_the_driver_was_shown_a_newer_one(
     client, parked, clock
 ):

@@ -278,3 +278,44 @@ def test_an_unknown_payment_is_not_found(client, db):
     response = client.get(f"/api/payments/{uuid.uuid4()}")
 
     assert (response.status_code, response.json()["code"]) == (404, "payment_not_found")
+
+
+def test_payments_started_are_rate_limited_per_client(client, parked, settings, clock):
+    # Each start may close a checkout and open one at the platform: unlimited, anyone
+    # could spend its API limit, or close a driver's checkout as fast as it opens.
+    settings.KIOSK_PAYMENT_RATE_LIMITS = ["3/60"]
+    kinds = [{"kind": "donation", "value": code} for code in ("111", "112", "113", "114")]
+    for invoice in kinds[:3]:
+        assert start_payment(client, parked, invoice=invoice).status_code == 201
+
+    refused = start_payment(client, parked, invoice=kinds[3])
+
+    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+    assert refused["Retry-After"] == "60"
+    assert refused.json()["message"] == (
+        "Too many payment attempts from this device. Please wait 60 seconds."
+    )
+    assert Payment.objects.get(status="pending").invoice_value == "113"  # nothing replaced
+    assert Payment.objects.count() == SandboxCheckout.objects.count() == 3
+    # Another client is not affected; the next minute this one may start again.
+    other = {"REMOTE_ADDR": "198.51.100.4"}
+    assert (
+        client.post(
+            "/api/payments",
+            {"session_id": str(parked.pk), "provider": "sandbox"},
+            content_type="application/json",
+            **other,
+        ).status_code
+        == 201
+    )
+    clock.advance(minutes=1)
+    assert start_payment(client, parked, invoice=kinds[3]).status_code == 201
+
+
+def test_the_lots_own_kiosk_terminals_start_payments_without_limit(client, parked, settings, clock):
+    settings.KIOSK_PAYMENT_RATE_LIMITS = ["1/60"]
+    settings.KIOSK_TRUSTED_ADDRESSES = ["127.0.0.0/8"]  # the test client's address
+
+    for code in ("111", "112", "113"):
+        invoice = {"kind": "donation", "value": code}
+        assert start_payment(client, parked, invoice=invoice).status_code == 201

@@ -254,6 +254,9 @@ PAYMENT_QUOTE_MINUTES = env.int("PAYMENT_QUOTE_MINUTES", default=10)
 PAYMENT_REFRESH_SECONDS = env.int("PAYMENT_REFRESH_SECONDS", default=3)
 # Kiosk plate searches per client: "attempts/seconds", every limit applies.
 KIOSK_SEARCH_RATE_LIMITS = env.list("KIOSK_SEARCH_RATE_LIMITS", default=["20/60", "300/3600"])
+# Payments started per client (each may call the platform twice: close the pending
+# checkout, open a new one), so nobody can flood the platform's API through ours.
+KIOSK_PAYMENT_RATE_LIMITS = env.list("KIOSK_PAYMENT_RATE_LIMITS", default=["6/60", "30/3600"])
 # The lot's own kiosk terminals (addresses or CIDR blocks): never rate-limited.
 KIOSK_TRUSTED_ADDRESSES = env.list("KIOSK_TRUSTED_ADDRESSES", default=[])
 
