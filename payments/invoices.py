@@ -6,6 +6,7 @@ an invoicing integration reading those fields.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -79,8 +80,9 @@ def validate_invoice(kind: str | None, value: str | None) -> Invoice:
         return NO_INVOICE
     if kind not in _FORMATS:
         raise InvalidInvoice(_("Unknown e-invoice option."))
-    # Drivers type on phones: spaces dropped, letters capitalised.
-    value = "".join((value or "").split()).upper()
+    # Drivers type on phones: spaces dropped, letters capitalised, and full-width
+    # characters (a zhuyin keyboard's "／ＡＢＣ１２３４") read as the ASCII they stand for.
+    value = "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
     pattern, message = _FORMATS[kind]
     if not pattern.fullmatch(value):
         raise InvalidInvoice(message)

@@ -16,6 +16,12 @@ from payments.invoices import InvalidInvoice, tax_id_checksum_ok, validate_invoi
         ("company", "22099131", "22099131"),
         ("company", "04595257", "04595257"),
         ("company", "10000073", "10000073"),  # valid only by the 7th-digit-7 rule
+        # Full width, as a zhuyin keyboard types: what the characters stand for.
+        ("company", "２２０９９１３１", "22099131"),
+        ("mobile_barcode", "／ＡＢＣ＋１２３", "/ABC+123"),
+        ("mobile_barcode", "/ａｂｃ．－１２", "/ABC.-12"),
+        ("citizen_certificate", "ＡＢ　1234　5678　9012　34", "AB12345678901234"),
+        ("donation", "９１９", "919"),
     ],
 )
 def test_valid_options_are_cleaned_and_kept(kind, typed, stored):
@@ -39,6 +45,7 @@ def test_valid_options_are_cleaned_and_kept(kind, typed, stored):
         ("company", "12345678"),  # checksum
         ("company", "10000075"),  # 7th digit 7, and still wrong
         ("company", "2209913A"),
+        ("company", "٢٢٠٩٩١٣١"),  # digits, but not the ones the Ministry's system reads
         ("receipt_lottery", "123"),
     ],
 )
