@@ -8,7 +8,8 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, DisallowedHost
-from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -292,3 +293,16 @@ class RefuseNulInQueryMiddleware:
         ):
             raise BadRequest("NUL character in the query string")
         return self.get_response(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseForbidden:
+    """A form refused by the CSRF check: the site's page, in the reader's language.
+
+    Django's own is an unstyled page about CSRF tokens with no way on; a driver whose
+    browser blocks cookies, or who kept the kiosk page open overnight, gets that page
+    again to load (its GET is where each form of ours lives) and a word on cookies.
+    (CSRF_FAILURE_VIEW; `reason` is for logs, which Django's django.security.csrf
+    logger writes, not for the reader.)
+    """
+    page = render_to_string("403_csrf.html", {"retry": request.path})
+    return HttpResponseForbidden(page)

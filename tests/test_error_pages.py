@@ -1,6 +1,7 @@
 """A page that does not exist, or a failure, is explained in the reader's language."""
 
 import pytest
+from django.test import Client
 from django.utils import translation
 from django.views.defaults import server_error
 
@@ -53,3 +54,29 @@ def test_the_same_pages_answer_without_the_nul(client, owner, lot):
 
     assert client.get("/admin/parking/parkingsession/?plate=ABC").status_code == 200
     assert client.get("/admin/parking/parkingsession/?q=%2500").status_code == 200
+
+
+def test_a_form_refused_by_the_csrf_check_says_what_to_do_in_the_readers_language(lot):
+    # A browser that blocks cookies, or a kiosk page kept open from before: the form
+    # arrives without its token.
+    browser = Client(enforce_csrf_checks=True)
+    english = browser.post(f"/kiosk/{lot.pk}/", {"plate": "ABC1234"}, HTTP_ACCEPT_LANGUAGE="en")
+    chinese = browser.post(f"/kiosk/{lot.pk}/", {"plate": "ABC1234"}, HTTP_ACCEPT_LANGUAGE="zh-TW")
+
+    assert english.status_code == chinese.status_code == 403
+    page = english.content.decode()
+    assert "This form could not be sent" in page
+    assert "allow cookies for this site" in page
+    assert f'<a class="button" href="/kiosk/{lot.pk}/">Try again</a>' in page
+    assert "CSRF" not in page
+    assert "無法送出" in chinese.content.decode()
+
+
+def test_a_page_someone_may_not_open_says_so_in_the_readers_language(client, owner, lot):
+    # A lot owner is staff, but may not open the users' list (superusers only).
+    login(client, owner)
+
+    response = client.get("/admin/auth/user/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 403
+    assert "You are not allowed to open this page." in response.content.decode()
