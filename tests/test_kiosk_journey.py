@@ -12,6 +12,7 @@ import pytest
 import requests
 import time_machine
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from parking.models import Direction
 from parking.photos import draw_vehicle_photo
@@ -132,8 +133,32 @@ def test_an_invalid_e_invoice_is_explained_on_a_phone(live_server, phone, lot_wi
     phone.get_by_role("button", name=re.compile(r"^Pay NT\$")).click()
 
     phone.get_by_text("This company tax ID is not valid").wait_for()
+    # Below the fold on a phone: the page shows it, and the field to put it right.
+    expect(phone.get_by_text("This company tax ID is not valid")).to_be_in_viewport()
+    expect(phone.get_by_label("Carrier, donation code or tax ID")).to_be_focused()
     screenshot(phone, "kiosk-phone-invalid-invoice")
     assert not Payment.objects.exists()
+
+
+def test_a_keyboard_reaches_every_e_invoice_option_and_the_logo_stays_at_the_kiosk(
+    live_server, page, lot_with_cars
+):
+    lot = lot_with_cars
+    page.goto(f"{live_server.url}/kiosk/{lot.pk}/")
+    page.get_by_label("Your licence plate").fill("XBC1294")
+    page.get_by_role("button", name="Find my car").click()
+    page.locator(".vehicle-card").first.click()
+    options = page.get_by_label("E-invoice option")
+
+    options.focus()
+    for _option in range(4):
+        options.press("ArrowDown")
+
+    expect(options).to_be_focused()  # not moved to the value field at the first option
+    expect(options).to_have_value("company")
+    page.get_by_role("link", name="OpenLot").click()
+    page.get_by_label("Your licence plate").wait_for()
+    assert page.url == f"{live_server.url}/kiosk/{lot.pk}/"  # this lot's start, not the map
 
 
 def test_confirming_payment_settles_by_itself(live_server, phone, lot_with_cars, fake_stripe):
@@ -166,3 +191,23 @@ def test_confirming_payment_settles_by_itself(live_server, phone, lot_with_cars,
     phone.get_by_text("Paid, thank you").wait_for()  # the page polled and settled
     assert phone.get_by_text("Exit allowed until").is_visible()
     screenshot(phone, "kiosk-phone-paid")
+
+
+def test_an_idle_kiosk_starts_over_in_place_of_the_drivers_page(live_server, page, lot_with_cars):
+    lot = lot_with_cars
+    page.clock.install()
+    page.goto(f"{live_server.url}/kiosk/{lot.pk}/")
+    page.get_by_label("Your licence plate").fill("XBC1294")
+    page.get_by_role("button", name="Find my car").click()
+    page.locator(".vehicle-card").first.click()
+    page.get_by_text("Amount due").wait_for()
+    pages_before = page.evaluate("history.length")
+
+    page.clock.run_for(119_000)
+    assert "/vehicles/" in page.url  # two minutes without a touch, not yet
+    page.clock.run_for(2_000)
+    page.wait_for_url(f"{live_server.url}/kiosk/{lot.pk}/")
+
+    assert page.get_by_text("XBC1294").count() == 0
+    # The driver's page was replaced, not stacked under the start: Back does not bring it.
+    assert page.evaluate("history.length") == pages_before

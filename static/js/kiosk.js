@@ -3,7 +3,8 @@
   "use strict";
 
   // Back to the start after a while without a touch, so the next driver
-  // never sees the previous one's car or receipt.
+  // never sees the previous one's car or receipt; in place of the page left,
+  // not after it, so Back does not bring it again.
   var screen = document.querySelector("[data-idle-reset-url]");
   if (screen) {
     var idleMs = (parseInt(screen.getAttribute("data-idle-seconds"), 10) || 120) * 1000;
@@ -11,7 +12,7 @@
     var arm = function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
-        window.location.assign(screen.getAttribute("data-idle-reset-url"));
+        window.location.replace(screen.getAttribute("data-idle-reset-url"));
       }, idleMs);
     };
     ["pointerdown", "keydown", "input", "scroll"].forEach(function (name) {
@@ -55,10 +56,24 @@
         hint.textContent = option.getAttribute("data-hint");
       }
     };
+    // A tap that chooses an option moves on to its value (the phone's keyboard opens);
+    // arrow keys change the choice too, and must stay on the list to reach the rest.
+    var byKeys = false;
+    kind.addEventListener("keydown", function () { byKeys = true; });
+    kind.addEventListener("pointerdown", function () { byKeys = false; });
     kind.addEventListener("change", function () {
       sync();
-      if (input && kind.value !== "") { input.focus(); }
+      if (input && kind.value !== "" && !byKeys) { input.focus(); }
     });
     sync();
+  }
+
+  // A form sent back with a mistake: show the mistake, wherever on the page it is
+  // (on a phone the e-invoice field is below the fold, and "Pay" seemed to do nothing).
+  var mistake = document.querySelector(".kiosk-screen .errorlist, .kiosk-screen [role=alert]");
+  if (mistake) {
+    mistake.scrollIntoView({ block: "center" });
+    var field = mistake.parentNode && mistake.parentNode.querySelector("input, select");
+    if (field && mistake.classList.contains("errorlist")) { field.focus(); }
   }
 })();
