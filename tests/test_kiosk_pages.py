@@ -114,6 +114,16 @@ def test_the_quote_shows_entry_duration_amount_and_breakdown(client, parked):
     assert "csrfmiddlewaretoken" in page
 
 
+def test_a_minute_begun_shows_beside_the_unit_it_begins(client, parked, clock):
+    # A third half hour begins at 1 h 00 min 30 s: the page must not say "1 h 00 min".
+    clock.advance(seconds=30)
+
+    page = text(client.get(vehicle_page(parked)))
+
+    assert "1 h 01 min" in page
+    assert "3 × 30 min at NT$15" in page
+
+
 def test_every_enabled_platform_is_offered(client, parked, fake_stripe):
     page = text(client.get(vehicle_page(parked)))
 

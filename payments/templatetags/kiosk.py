@@ -1,5 +1,6 @@
 """Money, days, times and durations as the kiosk shows them, in the reader's language."""
 
+import math
 from datetime import timedelta
 
 from django import template
@@ -50,8 +51,12 @@ def translate_stored(text: str) -> str:
 
 @register.filter
 def duration(length: timedelta) -> str:
-    """A parking time as people read it: "45 min", "2 h 05 min"."""
-    minutes = max(int(length.total_seconds() // 60), 0)
+    """A parking time as people read it: "45 min", "2 h 05 min".
+
+    A minute begun counts, as a billing unit begun does: 3 h 00 min 54 s is "3 h 01
+    min", beside a fourth hour charged, not "3 h 00 min", which read as overcharged.
+    """
+    minutes = max(math.ceil(length.total_seconds() / 60), 0)
     hours, minutes = divmod(minutes, 60)
     if not hours:
         return _("%(minutes)s min") % {"minutes": minutes}
