@@ -54,6 +54,8 @@ def kiosk_search(request: HttpRequest, lot_id: int):
             context["vehicles"] = find_similar_vehicles(lot, form.cleaned_data["plate"])
             query = urlencode({"plate": form.data["plate"]})  # as typed, for the field
             context["language_next"] = f"{reverse('kiosk', args=[lot.pk])}?{query}"
+            # Carried to the car's page, whose "Not my car" comes back to these cars.
+            context["search_query"] = query
     return render(request, "payments/kiosk/search.html", context, status=status)
 
 
@@ -94,6 +96,7 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
                 return redirect(started.payment.redirect_url)
     context = {
         "lot": lot,
+        "not_my_car": _back_to_search(lot, request.GET.get("plate")),
         "session": found.session,
         "status": found.status,
         "quote": found,
@@ -104,6 +107,14 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
         "refusal": refusal,
     }
     return render(request, "payments/kiosk/quote.html", context, status=status)
+
+
+def _back_to_search(lot: Lot, typed: str | None) -> str:
+    """The kiosk's start, with the cars the driver picked from if the search came along."""
+    start = reverse("kiosk", args=[lot.pk])
+    if not typed or len(typed) > PlateSearchForm.base_fields["plate"].max_length:
+        return start
+    return f"{start}?{urlencode({'plate': typed})}"
 
 
 @require_safe

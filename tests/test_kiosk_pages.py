@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from parking.models import ParkingSession
 from payments.models import Payment
 from payments.services import record_manual_payment
 
@@ -39,7 +40,7 @@ def test_a_search_shows_the_matching_cars_as_photos_to_pick(client, parked, lot)
     assert 'src="https://cams.example/abc.jpg"' in page
     assert "ABC1234" in page
     assert "In since 09:00" in page
-    assert f'href="{vehicle_page(parked)}"' in page
+    assert f'href="{vehicle_page(parked)}?plate=a8c+1234"' in page
 
 
 def test_changing_language_after_a_search_keeps_the_cars_found(client, parked, lot):
@@ -50,8 +51,32 @@ def test_changing_language_after_a_search_keeps_the_cars_found(client, parked, l
 
     assert back_to == f"{kiosk(lot)}?plate=a8c+1234"
     assert "請點選您的車" in text(switched)
-    assert f'href="{vehicle_page(parked)}"' in text(switched)
+    assert f'href="{vehicle_page(parked)}?plate=a8c+1234"' in text(switched)
     assert 'value="a8c 1234"' in text(switched)  # the plate as typed, still in the field
+
+
+def test_not_my_car_goes_back_to_the_cars_found_not_an_empty_search(client, parked, lot):
+    found = text(client.post(kiosk(lot), {"plate": "abc 1234"}))
+    car = re.search(r'class="vehicle-card" href="([^"]+)"', found)[1].replace("&amp;", "&")
+
+    quote = text(client.get(car))
+    back = re.search(r'href="([^"]+)">Not my car<', quote)[1].replace("&amp;", "&")
+
+    assert back == f"{kiosk(lot)}?plate=abc+1234"
+    again = text(client.get(back))
+    assert "Tap your car" in again and f'href="{vehicle_page(parked)}?' in again
+    assert 'value="abc 1234"' in again  # as typed, in the field
+    assert ">Done<" not in quote  # NT$30 due: paying is the way on
+
+
+def test_a_car_with_nothing_due_can_be_done_with(client, gates, entry_gate, lot, clock):
+    entered = gates.enter(entry_gate, "FREE-001")  # now: inside its free minutes
+    inside = ParkingSession.objects.get(pk=entered.json()["session_id"])
+
+    quote = text(client.get(vehicle_page(inside)))
+
+    assert f'<a class="button" href="{kiosk(lot)}">Done</a>' in quote
+    assert f'href="{kiosk(lot)}">Not my car<' in quote  # no search came along
 
 
 def test_a_search_through_the_address_counts_toward_the_limit(client, parked, lot, settings):
