@@ -211,3 +211,31 @@ def test_an_idle_kiosk_starts_over_in_place_of_the_drivers_page(live_server, pag
     assert page.get_by_text("XBC1294").count() == 0
     # The driver's page was replaced, not stacked under the start: Back does not bring it.
     assert page.evaluate("history.length") == pages_before
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two CSS colours as the browser computes them ("rgb(r, g, b)")."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted([luminance(first), luminance(second)], reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_keyboard_focus_stands_out_on_the_kiosk_page(live_server, page, lot_with_cars):
+    page.goto(f"{live_server.url}/kiosk/{lot_with_cars.pk}/")
+    plate_box = page.get_by_label("Your licence plate")
+    plate_box.focus()
+    page.keyboard.press("Tab")  # to the button, by keyboard: :focus-visible
+    button = page.get_by_role("button", name="Find my car")
+    expect(button).to_be_focused()
+
+    ring = button.evaluate("element => getComputedStyle(element).outlineColor")
+    card = page.locator("form.plate-search").evaluate(
+        "element => getComputedStyle(element).backgroundColor"
+    )
+
+    assert contrast(ring, card) >= 3  # WCAG 2.2: a focus indicator at 3:1
