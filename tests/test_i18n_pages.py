@@ -184,7 +184,11 @@ KIOSK_PAGES = {
         "Tap your car",
     ),
     "no car found": (
-        "post", lambda s: f"/kiosk/{s['lot'].pk}/", {"plate": "QQQ999"}, "請至收費亭繳費", "pay at the booth"
+        "post",
+        lambda s: f"/kiosk/{s['lot'].pk}/",
+        {"plate": "QQQ999"},
+        "請至收費亭繳費",
+        "pay at the booth",
     ),
     "plate too short": (
         "post", lambda s: f"/kiosk/{s['lot'].pk}/", {"plate": "A"}, "至少 4 個", "at least 4"

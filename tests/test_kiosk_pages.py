@@ -357,3 +357,24 @@ def test_the_pages_a_driver_opens_answer_head_as_get(client, parked, lot):
 
         assert (head.status_code, head["Content-Type"]) == (200, got["Content-Type"]), url
     assert client.head("/kiosk/999/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("trusted", "address", "starts_over"),
+    [
+        ([], "203.0.113.5", True),  # terminals unknown: any page may be on one
+        (["192.168.10.0/24"], "192.168.10.21", True),  # the lot's terminal
+        (["192.168.10.0/24"], "203.0.113.5", False),  # a driver's own phone
+    ],
+)
+def test_only_a_kiosk_terminal_starts_over_when_idle(
+    client, parked, lot, settings, trusted, address, starts_over
+):
+    settings.KIOSK_TRUSTED_ADDRESSES = trusted
+
+    pages = [kiosk(lot), vehicle_page(parked)]
+
+    for page in pages:
+        assert ("data-idle-reset-url" in text(client.get(page, REMOTE_ADDR=address))) is (
+            starts_over
+        )

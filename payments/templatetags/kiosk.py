@@ -4,13 +4,28 @@ import math
 from datetime import timedelta
 
 from django import template
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from config.http import address_in, client_address
 from config.i18n import translate_stored as _translate_stored
 from lots.dates import clock_time, moment, short_day, short_day_time
 from lots.money import format_money
 
 register = template.Library()
+
+
+@register.filter
+def kiosk_terminal(request) -> bool:
+    """Whether this page may be on a lot's kiosk terminal, which starts over when idle.
+
+    The terminals are the addresses in KIOSK_TRUSTED_ADDRESSES. With none listed, any
+    client may be one, and every kiosk page starts over: the next driver at a terminal
+    must not see the last one's car or receipt. With terminals listed, a driver's own
+    phone keeps its page (its receipt says until when the car may leave).
+    """
+    trusted = settings.KIOSK_TRUSTED_ADDRESSES
+    return not trusted or address_in(client_address(request), trusted)
 
 
 @register.filter
