@@ -92,6 +92,10 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
             except services.PaymentRefused as exc:
                 refusal, status = exc.message, 409
                 found = services.quote(session_id, now=timezone.now()) or found
+                if exc.code == "nothing_due" and not found.status.amount_due:
+                    # Paid meanwhile (another tab, the booth): the page now says so
+                    # itself ("Already paid. Exit allowed until …"), not as an error.
+                    refusal = None
             else:
                 return redirect(started.payment.redirect_url)
     context = {

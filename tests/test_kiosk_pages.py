@@ -176,6 +176,22 @@ def test_a_paid_car_shows_until_when_it_may_leave(client, parked, owner, clock):
     assert "Exit allowed until 10:15" in page
 
 
+def test_paying_in_a_page_opened_before_the_car_was_paid_says_it_is_paid_once(
+    client, parked, owner, clock
+):
+    quoted = quoted_amount(text(client.get(vehicle_page(parked))))
+    record_manual_payment(parked.pk, by=owner, now=clock.now())  # meanwhile, at the booth
+
+    response = client.post(
+        vehicle_page(parked), {"provider": "sandbox", "invoice_kind": "", "quoted_amount": quoted}
+    )
+
+    page = text(response)
+    assert "Already paid." in page and "Exit allowed until 10:15" in page
+    assert 'role="alert"' not in page  # good news, said once, not as an error
+    assert Payment.objects.count() == 1  # the cash, nothing opened
+
+
 def test_paying_sends_the_driver_to_the_platform(client, parked):
     response = client.post(vehicle_page(parked), {"provider": "sandbox", "invoice_kind": ""})
 
