@@ -39,7 +39,7 @@ def test_a_search_shows_the_matching_cars_as_photos_to_pick(client, parked, lot)
     assert "Tap your car" in page
     assert 'src="https://cams.example/abc.jpg"' in page
     assert "ABC1234" in page
-    assert "In since 09:00" in page
+    assert "Parked since 09:00" in page
     assert f'href="{vehicle_page(parked)}?plate=a8c+1234"' in page
 
 
