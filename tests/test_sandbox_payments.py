@@ -61,6 +61,7 @@ def test_pay_confirms_the_payment_and_sends_the_driver_back(client, parked, cloc
     )
     result = client.get(response["Location"]).content.decode()
     assert "Exit allowed until 10:15" in result
+    assert "A car still inside after that time is charged again from then." in result
     assert paid.receipt_number in result
 
 
