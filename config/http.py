@@ -23,15 +23,39 @@ def client_address(request: HttpRequest) -> str:
     The proxy appends the address it saw, so the last entry is the one the
     client could not make up. The setting names the header as sent
     (`X-Forwarded-For`); Django's spelling (`HTTP_X_FORWARDED_FOR`) means the same.
+    The address as plain IP: without a port some proxies add (`203.0.113.5:4431`,
+    `[2001:db8::1]:443`), and an IPv4 address written as IPv6 (`::ffff:192.0.2.1`,
+    as a server listening on `[::]` sees IPv4 clients) as that IPv4 address.
     """
+    address = request.META.get("REMOTE_ADDR", "")
     header = settings.CLIENT_IP_HEADER
     if header:
         if header.upper().startswith("HTTP_"):
             header = header[5:].replace("_", "-")
         forwarded = request.headers.get(header, "")
         if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+            address = forwarded.split(",")[-1]
+    return _plain_address(address.strip())
+
+
+def _plain_address(text: str) -> str:
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        parsed = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(parsed)
+
+
+# Every client whose address cannot be read (a proxy header holding something else)
+# shares one count: a limit that bites shows the setup is wrong, where counting each
+# as given would let anyone step past the limits by writing a fresh one each time.
+UNREADABLE_CLIENT = "unreadable"
 
 
 def counted_client(request: HttpRequest) -> str:
@@ -39,18 +63,15 @@ def counted_client(request: HttpRequest) -> str:
 
     An IPv6 subscriber is given a whole /64 (2^64 addresses, one per device and
     more): counted by address, anyone with one could step to a fresh address
-    for every attempt and never be limited. An IPv4 address written as IPv6
-    (`::ffff:192.0.2.1`) is that IPv4 address.
+    for every attempt and never be limited.
     """
     address = client_address(request)
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
-        return address  # no address (a test client, a misconfigured proxy): counted as given
+        return UNREADABLE_CLIENT
     if parsed.version == 4:
-        return str(parsed)
-    if parsed.ipv4_mapped is not None:
-        return str(parsed.ipv4_mapped)
+        return address
     return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 

@@ -236,3 +236,33 @@ def test_an_ipv6_client_is_counted_by_its_64_network(client, lot, settings, cloc
     assert search(client, lot, "ABC1234", REMOTE_ADDR="::ffff:203.0.113.5").status_code == 200
     assert search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5").status_code == 200
     assert search(client, lot, "ABC1234", REMOTE_ADDR="203.0.113.5").status_code == 429
+
+
+def test_a_port_written_after_the_address_is_the_same_client(client, lot, settings, clock):
+    # Some load balancers write "address:port" into X-Forwarded-For: each connection's
+    # own port must not make a fresh client.
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    sent = ["203.0.113.5:4001", "203.0.113.5:4002", "203.0.113.5"]
+    answers = [search(client, lot, "ABC1234", HTTP_X_FORWARDED_FOR=a).status_code for a in sent]
+    assert answers == [200, 200, 429]
+
+    ipv6 = ["[2001:db8::1]:443", "[2001:db8::2]:444", "2001:db8::3"]
+    answers = [search(client, lot, "ABC1234", HTTP_X_FORWARDED_FOR=a).status_code for a in ipv6]
+    assert answers == [200, 200, 429]
+
+
+def test_clients_whose_address_cannot_be_read_share_one_count(client, lot, settings, clock):
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["2/60"]
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    sent = ["unknown", "garbage-1", "not an address"]
+    answers = [search(client, lot, "ABC1234", HTTP_X_FORWARDED_FOR=a).status_code for a in sent]
+    assert answers == [200, 200, 429]
+
+
+def test_a_terminal_seen_through_an_ipv6_socket_is_still_the_terminal(client, lot, settings):
+    # gunicorn listening on [::] sees IPv4 clients as ::ffff:a.b.c.d.
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["1/60"]
+    settings.KIOSK_TRUSTED_ADDRESSES = ["192.168.10.0/24"]
+    for _ in range(3):
+        assert search(client, lot, "ABC1234", REMOTE_ADDR="::ffff:192.168.10.21").status_code == 200
