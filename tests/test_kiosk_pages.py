@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.utils import timezone
 
 from parking.models import ParkingSession
 from payments.models import Payment
@@ -376,19 +377,23 @@ def test_the_pages_a_driver_opens_answer_head_as_get(client, parked, lot):
 
 
 @pytest.mark.parametrize(
-    ("trusted", "address", "starts_over"),
+    ("reset", "trusted", "address", "starts_over"),
     [
-        ([], "203.0.113.5", True),  # terminals unknown: any page may be on one
-        (["192.168.10.0/24"], "192.168.10.21", True),  # the lot's terminal
-        (["192.168.10.0/24"], "203.0.113.5", False),  # a driver's own phone
+        ("all", ["192.168.10.0/24"], "203.0.113.5", True),  # the default: every page
+        ("terminals", [], "203.0.113.5", True),  # no terminal known: any may be one
+        ("terminals", ["192.168.10.0/24"], "192.168.10.21", True),  # the lot's terminal
+        ("terminals", ["192.168.10.0/24"], "::ffff:192.168.10.21", True),  # seen via [::]
+        ("terminals", ["192.168.10.0/24"], "203.0.113.5", False),  # a driver's own phone
     ],
 )
-def test_only_a_kiosk_terminal_starts_over_when_idle(
-    client, parked, lot, settings, trusted, address, starts_over
+def test_pages_start_over_when_idle_on_every_client_or_only_on_terminals(
+    client, parked, owner, lot, settings, reset, trusted, address, starts_over
 ):
+    settings.KIOSK_IDLE_RESET = reset
     settings.KIOSK_TRUSTED_ADDRESSES = trusted
+    paid = record_manual_payment(parked.pk, by=owner, now=timezone.now())
 
-    pages = [kiosk(lot), vehicle_page(parked)]
+    pages = [kiosk(lot), vehicle_page(parked), f"/kiosk/payments/{paid.pk}/"]
 
     for page in pages:
         assert ("data-idle-reset-url" in text(client.get(page, REMOTE_ADDR=address))) is (

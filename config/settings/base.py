@@ -260,6 +260,9 @@ KIOSK_SEARCH_RATE_LIMITS = env.list("KIOSK_SEARCH_RATE_LIMITS", default=["20/60"
 KIOSK_PAYMENT_RATE_LIMITS = env.list("KIOSK_PAYMENT_RATE_LIMITS", default=["6/60", "30/3600"])
 # The lot's own kiosk terminals (addresses or CIDR blocks): never rate-limited.
 KIOSK_TRUSTED_ADDRESSES = env.list("KIOSK_TRUSTED_ADDRESSES", default=[])
+# Which kiosk pages start over when idle: "all" (the safe default), or "terminals"
+# (only those of KIOSK_TRUSTED_ADDRESSES; drivers' phones keep their receipts).
+KIOSK_IDLE_RESET = env.str("KIOSK_IDLE_RESET", default="all")
 
 # Where the simulator and printed demo URLs point by default.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

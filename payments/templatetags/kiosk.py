@@ -17,15 +17,19 @@ register = template.Library()
 
 @register.filter
 def kiosk_terminal(request) -> bool:
-    """Whether this page may be on a lot's kiosk terminal, which starts over when idle.
+    """Whether this page may be on a lot's kiosk terminal, and so starts over when idle.
 
-    The terminals are the addresses in KIOSK_TRUSTED_ADDRESSES. With none listed, any
-    client may be one, and every kiosk page starts over: the next driver at a terminal
-    must not see the last one's car or receipt. With terminals listed, a driver's own
-    phone keeps its page (its receipt says until when the car may leave).
+    By default every kiosk page may be (KIOSK_IDLE_RESET=all): the next driver at a
+    terminal must not see the last one's car or receipt. With KIOSK_IDLE_RESET=terminals
+    only the addresses in KIOSK_TRUSTED_ADDRESSES are, and a driver's own phone keeps
+    its page (its receipt says until when the car may leave). Opted into, not the
+    default: a terminal whose address is not seen as listed (a proxy not named in
+    CLIENT_IP_HEADER, a NAT) would then keep the last driver's receipt on show.
     """
     trusted = settings.KIOSK_TRUSTED_ADDRESSES
-    return not trusted or address_in(client_address(request), trusted)
+    if settings.KIOSK_IDLE_RESET != "terminals" or not trusted or request is None:
+        return True
+    return address_in(client_address(request), trusted)
 
 
 @register.filter
