@@ -199,7 +199,8 @@ class Tariff(models.Model):
         # free time: "first 60 min free", not "NT$0". (Free minutes beyond it are a
         # grace for short stays: a longer one pays units from the period's end.)
         # Free minutes alone are that grace too: a longer stay pays from its entry, so
-        # they read as Taiwan's signs put it (入場未滿15分鐘免費), "free under 15 min";
+        # they read as a grace, "free up to 15 min" (a stay of exactly 15 is free:
+        # parking.fees), 15 分鐘內免費;
         # "first 15 min free" made drivers who stayed longer feel charged for them.
         free_first = (
             self.first_period_minutes > 0
@@ -209,7 +210,7 @@ class Tariff(models.Model):
         if free_first:
             parts.append(_("first %(minutes)s min free") % {"minutes": self.first_period_minutes})
         elif self.free_minutes:
-            parts.append(_("free under %(minutes)s min") % {"minutes": self.free_minutes})
+            parts.append(_("free up to %(minutes)s min") % {"minutes": self.free_minutes})
         if self.first_period_minutes and not free_first:
             parts.append(
                 _("first %(minutes)s min %(price)s")

@@ -69,7 +69,7 @@ def test_the_owner_sees_their_lots_with_capacity_occupancy_and_tariff(
     assert list(response.context["cl"].result_list) == [lot]
     html = response.content.decode()
     assert "1 River Rd" in html
-    assert "free under 10 min, NT$15 per 30 min" in html
+    assert "free up to 10 min, NT$15 per 30 min" in html
     assert f'<a href="/admin/parking/parkingsession/?lot={lot.pk}">1</a>' in html
     assert '<td class="field-available">19</td>' in html
     assert "Bob&#x27;s Lot" not in html

@@ -59,10 +59,10 @@ def test_create_lot_prints_the_new_lots_id_last_and_creates_its_owner(db):
          "first 60 min free, then NT$15 per 30 min"),
         (["--free-minutes", "10", "--first-period-minutes", "60", "--first-period-price", "30",
           "--unit-price", "15"],
-         "free under 10 min, first 60 min NT$30, then NT$15 per 30 min"),
+         "free up to 10 min, first 60 min NT$30, then NT$15 per 30 min"),
         # Longer free minutes are a grace for short stays: a 91-minute stay pays from 60.
         (["--free-minutes", "90", "--first-period-minutes", "60", "--unit-price", "15"],
-         "free under 90 min, first 60 min NT$0, then NT$15 per 30 min"),
+         "free up to 90 min, first 60 min NT$0, then NT$15 per 30 min"),
     ],
 )  # fmt: skip
 def test_create_lot_prints_the_tariff_as_a_sign_would(db, prices, described):

@@ -46,7 +46,7 @@ def test_a_driver_switches_the_kiosk_to_chinese_pays_and_switches_back(
     page.get_by_role("button", name="繁體中文").click()
     expect(page.get_by_role("heading", name="停車繳費")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "zh-hant")
-    expect(page.get_by_text("未滿 10 分鐘免費，每 30 分鐘 NT$15")).to_be_visible()
+    expect(page.get_by_text("10 分鐘內免費，每 30 分鐘 NT$15")).to_be_visible()
     expect(page.get_by_role("button", name="繁體中文")).to_have_attribute("aria-current", "true")
     screenshot(page, "kiosk-zh-hant")
 

@@ -69,7 +69,7 @@ def test_a_driver_finds_the_car_pays_in_the_sandbox_and_drives_out(
     exit_gate = make_gate(lot, Direction.EXIT)
 
     page.goto(f"{live_server.url}/kiosk/{lot.pk}/")
-    page.get_by_text("free under 10 min, NT$15 per 30 min").wait_for()
+    page.get_by_text("free up to 10 min, NT$15 per 30 min").wait_for()
     screenshot(page, "kiosk-1-start")
 
     page.get_by_label("Your licence plate").fill("abc-1234")

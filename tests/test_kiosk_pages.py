@@ -28,7 +28,7 @@ def test_the_kiosk_shows_the_lot_its_tariff_and_a_plate_field(client, lot):
     page = text(client.get(kiosk(lot)))
 
     assert "Riverside" in page
-    assert "free under 10 min, NT$15 per 30 min" in page
+    assert "free up to 10 min, NT$15 per 30 min" in page
     assert 'name="plate"' in page
     assert "Type at least 4 letters or digits. Dashes and spaces do not matter." in page
     assert "csrfmiddlewaretoken" in page

@@ -24,7 +24,7 @@ def test_an_unpaid_car_is_quoted_with_its_breakdown(client, parked, clock):
     assert body["amount_due_display"] == "NT$30"
     assert (at(body["billing_from"]), at(body["until"])) == (parked.entered_at, clock.now())
     assert body["exit_allowed_until"] is None
-    assert body["tariff"] == "free under 10 min, NT$15 per 30 min"
+    assert body["tariff"] == "free up to 10 min, NT$15 per 30 min"
     assert body["breakdown"] == [
         {
             "day": "2026-03-02",
