@@ -6,7 +6,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
@@ -21,7 +20,12 @@ from parking.services import find_similar_vehicles
 from . import services
 from .invoices import NO_INVOICE, InvalidInvoice, validate_invoice
 from .models import Payment
-from .ratelimit import kiosk_search_retry_after, payment_start_retry_after, too_many_payments
+from .ratelimit import (
+    kiosk_search_retry_after,
+    payment_start_retry_after,
+    too_many_payments,
+    too_many_searches,
+)
 from .schemas import CandidateOut, FeeDayOut, PaymentIn, PaymentOut, PaymentRefusalOut, QuoteOut
 
 kiosk_router = Router(tags=["kiosk"])
@@ -74,12 +78,7 @@ def search(request: HttpRequest, lot_id: Integer, query: Query[SearchQuery]):
         raise ApiError(
             429,
             "rate_limited",
-            ngettext(
-                "Too many searches. Please wait %(seconds)s second.",
-                "Too many searches. Please wait %(seconds)s seconds.",
-                wait,
-            )
-            % {"seconds": wait},
+            too_many_searches(wait),
             retry_after=wait,
         )
     try:

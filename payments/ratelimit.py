@@ -6,6 +6,7 @@ refused until the window turns.
 """
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,13 +76,56 @@ def payment_start_retry_after(request: HttpRequest, *, now: datetime) -> int | N
     return _kiosk_retry_after(request, "payment-start", settings.KIOSK_PAYMENT_RATE_LIMITS, now)
 
 
-def too_many_payments(seconds: int) -> str:
-    """The refusal of payment_start_retry_after, in the request's language."""
+# The refusals, in the request's language: a wait up to a minute and a half in
+# seconds, a longer one (an hourly limit) in minutes rounded up, not "3540 seconds".
+
+
+def too_many_searches(seconds: int) -> str:
+    """For the search API."""
+    if seconds <= 90:
+        return ngettext(
+            "Too many searches. Please wait %(seconds)s second.",
+            "Too many searches. Please wait %(seconds)s seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+    minutes = math.ceil(seconds / 60)
     return ngettext(
-        "Too many payment attempts from this device. Please wait %(seconds)s second.",
-        "Too many payment attempts from this device. Please wait %(seconds)s seconds.",
-        seconds,
-    ) % {"seconds": seconds}
+        "Too many searches. Please wait %(minutes)s minute.",
+        "Too many searches. Please wait %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def too_many_searches_here(seconds: int) -> str:
+    """For the kiosk page: the driver's device is who is refused."""
+    if seconds <= 90:
+        return ngettext(
+            "Too many searches from this device. Please wait %(seconds)s second.",
+            "Too many searches from this device. Please wait %(seconds)s seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many searches from this device. Please wait %(minutes)s minute.",
+        "Too many searches from this device. Please wait %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def too_many_payments(seconds: int) -> str:
+    """For payment_start_retry_after, on the page and in the API."""
+    if seconds <= 90:
+        return ngettext(
+            "Too many payment attempts from this device. Please wait %(seconds)s second.",
+            "Too many payment attempts from this device. Please wait %(seconds)s seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many payment attempts from this device. Please wait %(minutes)s minute.",
+        "Too many payment attempts from this device. Please wait %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _kiosk_retry_after(request, scope: str, limits: list[str], now: datetime) -> int | None:

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from lots.models import Lot
@@ -19,7 +18,12 @@ from . import services
 from .forms import INVOICE_HINTS, PaymentForm, PlateSearchForm
 from .models import Payment, PaymentStatus
 from .providers import enabled_providers
-from .ratelimit import kiosk_search_retry_after, payment_start_retry_after, too_many_payments
+from .ratelimit import (
+    kiosk_search_retry_after,
+    payment_start_retry_after,
+    too_many_payments,
+    too_many_searches_here,
+)
 
 
 def _lot_or_404(lot_id: int) -> Lot:
@@ -43,11 +47,7 @@ def kiosk_search(request: HttpRequest, lot_id: int):
     if data is not None and form.is_valid():
         wait = kiosk_search_retry_after(request, now=timezone.now())
         if wait is not None:
-            context["refusal"] = ngettext(
-                "Too many searches from this device. Please wait %(seconds)s second.",
-                "Too many searches from this device. Please wait %(seconds)s seconds.",
-                wait,
-            ) % {"seconds": wait}
+            context["refusal"] = too_many_searches_here(wait)
             status = 429
         else:
             context["typed"] = form.cleaned_data["plate"]

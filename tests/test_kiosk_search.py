@@ -266,3 +266,19 @@ def test_a_terminal_seen_through_an_ipv6_socket_is_still_the_terminal(client, lo
     settings.KIOSK_TRUSTED_ADDRESSES = ["192.168.10.0/24"]
     for _ in range(3):
         assert search(client, lot, "ABC1234", REMOTE_ADDR="::ffff:192.168.10.21").status_code == 200
+
+
+def test_a_long_wait_is_said_in_minutes(client, lot, settings, clock):
+    # An hourly limit: "59 minutes", not "3539 seconds". (The clock starts on the hour.)
+    settings.KIOSK_SEARCH_RATE_LIMITS = ["1/3600"]
+    search(client, lot, "ABC1234")
+    clock.advance(seconds=61)
+
+    refused = search(client, lot, "ABC1234")
+
+    assert refused["Retry-After"] == "3539"
+    assert refused.json()["message"] == "Too many searches. Please wait 59 minutes."
+    clock.advance(seconds=3539 - 90)  # a minute and a half left: in seconds again
+    assert search(client, lot, "ABC1234").json()["message"] == (
+        "Too many searches. Please wait 90 seconds."
+    )

@@ -257,7 +257,7 @@ PAYMENT_REFRESH_SECONDS = env.int("PAYMENT_REFRESH_SECONDS", default=3)
 KIOSK_SEARCH_RATE_LIMITS = env.list("KIOSK_SEARCH_RATE_LIMITS", default=["20/60", "300/3600"])
 # Payments started per client (each may call the platform twice: close the pending
 # checkout, open a new one), so nobody can flood the platform's API through ours.
-KIOSK_PAYMENT_RATE_LIMITS = env.list("KIOSK_PAYMENT_RATE_LIMITS", default=["6/60", "30/3600"])
+KIOSK_PAYMENT_RATE_LIMITS = env.list("KIOSK_PAYMENT_RATE_LIMITS", default=["10/60", "100/3600"])
 # The lot's own kiosk terminals (addresses or CIDR blocks): never rate-limited.
 KIOSK_TRUSTED_ADDRESSES = env.list("KIOSK_TRUSTED_ADDRESSES", default=[])
 # Which kiosk pages start over when idle: "all" (the safe default), or "terminals"
