@@ -11,6 +11,7 @@ from django.core.exceptions import BadRequest, DisallowedHost
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from .i18n import interpolate
@@ -320,10 +321,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseForbidde
     """A form refused by the CSRF check: the site's page, in the reader's language.
 
     Django's own is an unstyled page about CSRF tokens with no way on; a driver whose
-    browser blocks cookies, or who kept the kiosk page open overnight, gets that page
-    again to load (its GET is where each form of ours lives) and a word on cookies.
+    browser blocks cookies, or who kept the kiosk page open overnight, gets a link
+    back to the page the form was on (its Referer, if of this site) and a word on
+    cookies; without one, to the form's own address (a GET there shows our forms).
     (CSRF_FAILURE_VIEW; `reason` is for logs, which Django's django.security.csrf
     logger writes, not for the reader.)
     """
-    page = render_to_string("403_csrf.html", {"retry": request.path})
-    return HttpResponseForbidden(page)
+    retry = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        retry, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        retry = request.get_full_path()
+    return HttpResponseForbidden(render_to_string("403_csrf.html", {"retry": retry}))

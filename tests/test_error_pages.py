@@ -72,6 +72,21 @@ def test_a_form_refused_by_the_csrf_check_says_what_to_do_in_the_readers_languag
     assert "無法送出" in chinese.content.decode()
 
 
+def test_the_way_back_from_a_refused_form_is_the_page_it_was_on(lot):
+    # The language switcher posts to /i18n/setlang/: the way back is the kiosk page
+    # it was on (its Referer), not the switcher's own address, whose GET goes to the map.
+    browser = Client(enforce_csrf_checks=True)
+    kiosk_page = f"http://testserver/kiosk/{lot.pk}/?plate=abc1"
+
+    switched = browser.post("/i18n/setlang/", {"language": "en"}, HTTP_REFERER=kiosk_page)
+    elsewhere = browser.post(
+        "/i18n/setlang/", {"language": "en"}, HTTP_REFERER="https://evil.example/"
+    )
+
+    assert f'<a class="button" href="{kiosk_page}">' in switched.content.decode()
+    assert '<a class="button" href="/i18n/setlang/">' in elsewhere.content.decode()
+
+
 def test_a_page_someone_may_not_open_says_so_in_the_readers_language(client, owner, lot):
     # A lot owner is staff, but may not open the users' list (superusers only).
     login(client, owner)
