@@ -110,7 +110,7 @@ def ocr_key(plate: str) -> str:
 # for a plate's last four: fewer would help someone list who is parked. Searching
 # every 3 digits ("000" to "999") finds all of a lot's cars within 1,000 searches,
 # three hours of one client's limit; with 4 there are 10,000 to try, and 3,000
-# found about a third (200 random plates; docs/payments.md).
+# found two cars in five (200 random plates; docs/payments.md).
 SEARCH_MIN_LENGTH = 4
 
 

@@ -14,7 +14,7 @@ from config.i18n import translate_stored
 from config.numbers import Integer
 from lots.models import Lot
 from lots.money import format_money
-from parking.plates import InvalidPlate, normalise_search
+from parking.plates import SEARCH_MIN_LENGTH, InvalidPlate, normalise_search
 from parking.services import find_similar_vehicles
 
 from . import services
@@ -45,7 +45,9 @@ REFUSAL_STATUS = {
 
 class SearchQuery(Schema):
     plate: str = SchemaField(
-        ..., max_length=64, description="At least 4 letters or digits of the plate, as typed."
+        ...,
+        max_length=64,
+        description=f"At least {SEARCH_MIN_LENGTH} letters or digits of the plate, as typed.",
     )
 
 

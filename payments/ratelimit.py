@@ -128,7 +128,9 @@ def too_many_payments(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
-def _kiosk_retry_after(request, scope: str, limits: list[str], now: datetime) -> int | None:
+def _kiosk_retry_after(
+    request: HttpRequest, scope: str, limits: list[str], now: datetime
+) -> int | None:
     # The lot's own kiosk terminals (KIOSK_TRUSTED_ADDRESSES) are not limited: a
     # busy exit would otherwise lock out the drivers queueing at it.
     if address_in(client_address(request), settings.KIOSK_TRUSTED_ADDRESSES):

@@ -95,7 +95,7 @@ def kiosk_vehicle(request: HttpRequest, lot_id: int, session_id: UUID):
                 if exc.code == "nothing_due" and not found.status.amount_due:
                     # Paid meanwhile (another tab, the booth): the page now says so
                     # itself ("Already paid. Exit allowed until …"), not as an error.
-                    refusal = None
+                    refusal, status = None, 200
             else:
                 return redirect(started.payment.redirect_url)
     context = {

@@ -140,6 +140,17 @@ def test_an_invalid_e_invoice_is_explained_on_a_phone(live_server, phone, lot_wi
     assert not Payment.objects.exists()
 
 
+def test_too_short_a_search_puts_the_driver_back_in_the_plate_field(
+    live_server, phone, lot_with_cars
+):
+    phone.goto(f"{live_server.url}/kiosk/{lot_with_cars.pk}/")
+    phone.get_by_label("Your licence plate").fill("AB")
+    phone.get_by_role("button", name="Find my car").click()
+
+    phone.get_by_text("Type at least 4 letters or digits of the plate.").wait_for()
+    expect(phone.get_by_label("Your licence plate")).to_be_focused()
+
+
 def test_a_keyboard_reaches_every_e_invoice_option_and_the_logo_stays_at_the_kiosk(
     live_server, page, lot_with_cars
 ):

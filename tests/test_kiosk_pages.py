@@ -188,6 +188,7 @@ def test_paying_in_a_page_opened_before_the_car_was_paid_says_it_is_paid_once(
     )
 
     page = text(response)
+    assert response.status_code == 200
     assert "Already paid." in page and "Exit allowed until 10:15" in page
     assert 'role="alert"' not in page  # good news, said once, not as an error
     assert Payment.objects.count() == 1  # the cash, nothing opened

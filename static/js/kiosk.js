@@ -73,7 +73,8 @@
   var mistake = document.querySelector(".kiosk-screen .errorlist, .kiosk-screen [role=alert]");
   if (mistake) {
     mistake.scrollIntoView({ block: "center" });
-    var field = mistake.parentNode && mistake.parentNode.querySelector("input, select");
+    var field = mistake.parentNode &&
+      mistake.parentNode.querySelector("input:not([type=hidden]), select, textarea");
     if (field && mistake.classList.contains("errorlist")) { field.focus(); }
   }
 })();
