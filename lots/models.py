@@ -199,9 +199,9 @@ class Tariff(models.Model):
         # free time: "first 60 min free", not "NT$0". (Free minutes beyond it are a
         # grace for short stays: a longer one pays units from the period's end.)
         # Free minutes alone are that grace too: a longer stay pays from its entry, so
-        # they read as a grace, "free up to 15 min" (a stay of exactly 15 is free:
-        # parking.fees), 15 分鐘內免費;
-        # "first 15 min free" made drivers who stayed longer feel charged for them.
+        # they read as one, "free up to 15 min" (15 分鐘內免費; a stay of exactly 15 is
+        # free, parking.fees). "First 15 min free" made drivers who stayed longer feel
+        # charged for them.
         free_first = (
             self.first_period_minutes > 0
             and self.first_period_price == 0

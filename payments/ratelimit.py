@@ -76,56 +76,64 @@ def payment_start_retry_after(request: HttpRequest, *, now: datetime) -> int | N
     return _kiosk_retry_after(request, "payment-start", settings.KIOSK_PAYMENT_RATE_LIMITS, now)
 
 
-# The refusals, in the request's language: a wait up to a minute and a half in
-# seconds, a longer one (an hourly limit) in minutes rounded up, not "3540 seconds".
-
-
 def too_many_searches(seconds: int) -> str:
-    """For the search API."""
-    if seconds <= 90:
-        return ngettext(
+    """The search API's refusal."""
+    return _wait_said(
+        seconds,
+        lambda n: ngettext(
             "Too many searches. Please wait %(seconds)s second.",
             "Too many searches. Please wait %(seconds)s seconds.",
-            seconds,
-        ) % {"seconds": seconds}
-    minutes = math.ceil(seconds / 60)
-    return ngettext(
-        "Too many searches. Please wait %(minutes)s minute.",
-        "Too many searches. Please wait %(minutes)s minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+            n,
+        ),
+        lambda n: ngettext(
+            "Too many searches. Please wait %(minutes)s minute.",
+            "Too many searches. Please wait %(minutes)s minutes.",
+            n,
+        ),
+    )
 
 
 def too_many_searches_here(seconds: int) -> str:
-    """For the kiosk page: the driver's device is who is refused."""
-    if seconds <= 90:
-        return ngettext(
+    """The kiosk page's: the driver's device is who is refused."""
+    return _wait_said(
+        seconds,
+        lambda n: ngettext(
             "Too many searches from this device. Please wait %(seconds)s second.",
             "Too many searches from this device. Please wait %(seconds)s seconds.",
-            seconds,
-        ) % {"seconds": seconds}
-    minutes = math.ceil(seconds / 60)
-    return ngettext(
-        "Too many searches from this device. Please wait %(minutes)s minute.",
-        "Too many searches from this device. Please wait %(minutes)s minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+            n,
+        ),
+        lambda n: ngettext(
+            "Too many searches from this device. Please wait %(minutes)s minute.",
+            "Too many searches from this device. Please wait %(minutes)s minutes.",
+            n,
+        ),
+    )
 
 
 def too_many_payments(seconds: int) -> str:
-    """For payment_start_retry_after, on the page and in the API."""
-    if seconds <= 90:
-        return ngettext(
+    """payment_start_retry_after's, on the page and in the API."""
+    return _wait_said(
+        seconds,
+        lambda n: ngettext(
             "Too many payment attempts from this device. Please wait %(seconds)s second.",
             "Too many payment attempts from this device. Please wait %(seconds)s seconds.",
-            seconds,
-        ) % {"seconds": seconds}
+            n,
+        ),
+        lambda n: ngettext(
+            "Too many payment attempts from this device. Please wait %(minutes)s minute.",
+            "Too many payment attempts from this device. Please wait %(minutes)s minutes.",
+            n,
+        ),
+    )
+
+
+def _wait_said(seconds: int, in_seconds, in_minutes) -> str:
+    """A refusal in the request's language: a wait of up to a minute and a half in
+    seconds, a longer one (an hourly limit) in minutes rounded up, not "3540 seconds"."""
+    if seconds <= 90:
+        return in_seconds(seconds) % {"seconds": seconds}
     minutes = math.ceil(seconds / 60)
-    return ngettext(
-        "Too many payment attempts from this device. Please wait %(minutes)s minute.",
-        "Too many payment attempts from this device. Please wait %(minutes)s minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+    return in_minutes(minutes) % {"minutes": minutes}
 
 
 def _kiosk_retry_after(
