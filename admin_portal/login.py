@@ -1,11 +1,19 @@
 """Admin login rate limit against password guessing, counted in Django's cache.
 
-Failed logins are counted per username and per client address. Once either
-count reaches its limit (LOGIN_MAX_FAILURES_PER_USER, _PER_ADDRESS), logins
-for that username or from that address are refused without checking the
-password, until LOGIN_FAILURE_WINDOW_SECONDS have passed since the last
-counted failure. The counts live in the default cache, which every app server
-shares (the database or Redis), so the limit holds however many run.
+Failed logins are counted per username from each client address, per
+username from everywhere, and per client address. Once a count reaches its
+limit (LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS, _PER_USER, _PER_ADDRESS),
+logins for that username from that address, for that username, or from that
+address are refused without checking the password, until
+LOGIN_FAILURE_WINDOW_SECONDS have passed since the last counted failure.
+
+The strict limit is the first: a guesser at one address is stopped after a
+few guesses, and the owner, logging in from elsewhere, is not locked out by
+them. The looser per-username limit caps guessing from many addresses at once,
+which is also what it takes to lock an account for everyone.
+
+The counts live in the default cache, which every app server shares (the
+database or Redis), so the limits hold however many run.
 
 While the cache cannot be reached (Redis down), each process counts on its own
 (`_LocalCounts`): a guesser gets the limit once per worker process instead of
@@ -55,13 +63,14 @@ class _LocalCounts:
             self._counts[key] = (self.get(key) + 1, now + window)
 
     def _forget_one(self, now: float) -> None:
-        """Make room: the expired counts, else the address count closest to expiring
-        (an attack from many addresses must not wash an account's count out)."""
+        """Make room: the expired counts, else the count of one address (for every
+        account or for one) closest to expiring. An attack from many addresses must
+        not wash an account's count from every address out."""
         self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
         if len(self._counts) < self.MAX_KEYS:
             return
-        addresses = [k for k in self._counts if k.startswith(f"{_PREFIX}address:")]
-        candidates = addresses or list(self._counts)
+        per_address = [k for k in self._counts if not k.startswith(f"{_PREFIX}user:")]
+        candidates = per_address or list(self._counts)
         del self._counts[min(candidates, key=lambda k: self._counts[k][1])]
 
     def delete(self, key: str) -> None:
@@ -74,9 +83,14 @@ _local = _LocalCounts()
 
 def _counters(request, username: str) -> list[tuple[str, int]]:
     """(cache key, limit) of each count a failed login adds to."""
+    user, client = username.casefold(), counted_client(request)
     counters = [
-        (_key("user", username.casefold()), settings.LOGIN_MAX_FAILURES_PER_USER),
-        (_key("address", counted_client(request)), settings.LOGIN_MAX_FAILURES_PER_ADDRESS),
+        (
+            _key("user-address", f"{user}\n{client}"),
+            settings.LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS,
+        ),
+        (_key("user", user), settings.LOGIN_MAX_FAILURES_PER_USER),
+        (_key("address", client), settings.LOGIN_MAX_FAILURES_PER_ADDRESS),
     ]
     return [(key, limit) for key, limit in counters if limit > 0]
 
@@ -114,13 +128,15 @@ def _record_failure(request, username: str) -> None:
         cache.touch(key, window)
 
 
-def clear_failures(username: str) -> None:
-    """A successful login clears its username's count (not its address's: an attacker
+def clear_failures(request, username: str) -> None:
+    """A successful login clears its username's counts (not its address's: an attacker
     could interleave logins to an account of their own)."""
-    key = _key("user", username.casefold())
-    _local.delete(key)
+    user = username.casefold()
+    keys = [_key("user", user), _key("user-address", f"{user}\n{counted_client(request)}")]
+    for key in keys:
+        _local.delete(key)
     try:
-        cache.delete(key)
+        cache.delete_many(keys)
     except UNREACHABLE as error:
         unreachable("clearing failed logins", error)
 
@@ -153,5 +169,5 @@ class RateLimitedAuthenticationForm(AdminAuthenticationForm):
                 record_failure(self.request, username)
             raise
         if username:
-            clear_failures(username)
+            clear_failures(self.request, username)
         return cleaned_data

@@ -18,7 +18,8 @@ def logged_in(response) -> bool:
 
 @pytest.fixture(autouse=True)
 def limits(settings):
-    settings.LOGIN_MAX_FAILURES_PER_USER = 5
+    settings.LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS = 5
+    settings.LOGIN_MAX_FAILURES_PER_USER = 20
     settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 30
     settings.LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
@@ -27,7 +28,9 @@ def test_an_owner_logs_in(client, owner):
     assert logged_in(log_in(client, "alice", "alice-pass"))
 
 
-def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client, owner, clock):
+def test_five_wrong_passwords_lock_the_account_at_that_address_even_against_the_right_one(
+    client, owner, clock
+):
     for _attempt in range(5):
         assert (
             "Please enter the correct username" in log_in(client, "alice", "guess").content.decode()
@@ -60,12 +63,41 @@ def test_the_lock_lifts_when_the_window_has_passed(client, owner, clock):
     assert logged_in(log_in(client, "alice", "alice-pass"))
 
 
-def test_the_lock_holds_from_any_address_and_for_any_spelling(client, owner, clock):
-    for number in range(5):
-        log_in(client, "alice", "guess", address=f"198.51.100.{number}")
+def test_a_guesser_at_one_address_does_not_lock_the_owner_out(client, owner, clock):
+    for _attempt in range(5):
+        log_in(client, "alice", "guess", address="198.51.100.1")
+    assert not logged_in(log_in(client, "alice", "alice-pass", address="198.51.100.1"))
+
+    # Further guesses from there are refused uncounted: they never add up to a lock.
+    for _attempt in range(30):
+        refused = log_in(client, "Alice", "guess", address="198.51.100.1")
+        assert LOCKED_OUT in refused.content.decode()
+
+    assert logged_in(log_in(client, "alice", "alice-pass", address="192.0.2.1"))
+
+
+def test_guesses_from_several_addresses_lock_the_account_everywhere_for_any_spelling(
+    client, owner, clock
+):
+    for number in range(20):
+        log_in(client, "alice", "guess", address=f"198.51.100.{number % 4}")
 
     assert not logged_in(log_in(client, "ALICE", "alice-pass", address="192.0.2.1"))
     assert not logged_in(log_in(client, "alice", "alice-pass", address="192.0.2.1"))
+    clock.advance(minutes=16)
+    assert logged_in(log_in(client, "alice", "alice-pass", address="192.0.2.1"))
+
+
+def test_a_successful_login_clears_the_account_wide_count(client, owner, clock):
+    for number in range(19):
+        log_in(client, "alice", "guess", address=f"198.51.100.{number % 4}")
+    assert logged_in(log_in(client, "alice", "alice-pass", address="192.0.2.1"))
+    client.logout()
+
+    # The login cleared the account's count: 19 more are not a lock either.
+    for number in range(19):
+        log_in(client, "alice", "guess", address=f"203.0.113.{number % 4}")
+    assert logged_in(log_in(client, "alice", "alice-pass", address="192.0.2.1"))
 
 
 def test_other_accounts_are_not_locked_by_guesses_at_one(client, owner, other_owner, clock):

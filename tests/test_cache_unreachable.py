@@ -52,7 +52,7 @@ def test_staff_can_still_log_in(client, owner, redis_down, caplog):
 def test_guesses_at_a_password_are_still_limited_in_each_server(
     client, owner, other_owner, redis_down, clock, settings
 ):
-    settings.LOGIN_MAX_FAILURES_PER_USER = 5
+    settings.LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS = 5
     settings.LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     for _attempt in range(5):
         client.post("/admin/login/", {"username": "alice", "password": "guess"})
@@ -97,6 +97,7 @@ def test_a_flood_of_new_addresses_does_not_wash_out_an_accounts_count():
 
     for n in range(20):
         counts.add(login._key("address", f"198.51.100.{n}"), 900)
+        counts.add(login._key("user-address", f"alice\n198.51.100.{n}"), 900)
 
     assert counts.get(alice) == 5
     assert counts.get(login._key("address", "198.51.100.19")) == 1

@@ -158,10 +158,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Admin login rate limit (admin_portal.login), counted in the cache: after this
-# many failed logins for one username, or from one client address, logins are
-# refused without checking the password until the window has passed since the
-# last counted failure. 0 turns a limit off.
-LOGIN_MAX_FAILURES_PER_USER = env.int("LOGIN_MAX_FAILURES_PER_USER", default=5)
+# many failed logins for one username from one client address, for one username
+# from anywhere, or from one client address, logins are refused without checking
+# the password until the window has passed since the last counted failure. 0 turns
+# a limit off.
+LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS = env.int(
+    "LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS", default=5
+)
+LOGIN_MAX_FAILURES_PER_USER = env.int("LOGIN_MAX_FAILURES_PER_USER", default=20)
 LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=30)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 # Behind a reverse proxy every request comes from the proxy's address: name the
