@@ -18,7 +18,7 @@ from parking.models import Direction
 from parking.photos import draw_vehicle_photo
 from payments.models import Payment
 
-from .browser import screenshot
+from .browser import TIMEOUT_MS, screenshot
 from .conftest import TAIPEI, make_gate, make_lot
 from .fake_stripe import sign
 
@@ -250,3 +250,44 @@ def test_the_keyboard_focus_stands_out_on_the_kiosk_page(live_server, page, lot_
     )
 
     assert contrast(ring, card) >= 3  # WCAG 2.2: a focus indicator at 3:1
+
+
+@pytest.fixture
+def portrait_terminal(browser):
+    """A 1080x1920 portrait touch screen with Chromium at the scale docs/payments.md gives
+    (--force-device-scale-factor=1.5): pages lay out at 720x1280."""
+    context = browser.new_context(
+        viewport={"width": 720, "height": 1280}, device_scale_factor=1.5, has_touch=True,
+        locale="zh-TW",
+    )  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def test_a_portrait_kiosk_terminal_shows_big_targets_and_no_sideways_scroll(
+    live_server, portrait_terminal, lot_with_cars
+):
+    terminal = portrait_terminal
+    terminal.goto(f"{live_server.url}/kiosk/{lot_with_cars.pk}/")
+    terminal.get_by_label("您的車牌號碼").fill("ABC1234")
+    terminal.get_by_role("button", name="尋找我的車").click()
+    cars = terminal.locator(".vehicle-card")
+    expect(cars).to_have_count(2)
+    assert_fits_and_targets_are_big(terminal, ".vehicle-card, button")
+
+    cars.first.click()
+    pay = terminal.get_by_role("button", name=re.compile(r"^繳費 NT\$"))
+    expect(pay).to_be_in_viewport()  # seen at once, no scrolling to find it
+    assert_fits_and_targets_are_big(terminal, "button, .provider-choice, select, a.button")
+
+
+def assert_fits_and_targets_are_big(page, targets: str) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow} px"
+    heights = page.locator(targets).evaluate_all(
+        "elements => elements.map(e => e.getBoundingClientRect().height)"
+    )
+    # 44 CSS px at 1.5 is 66 screen pixels: about 16 mm on a 21.5-inch 1080x1920 screen.
+    assert heights and min(heights) >= 44, heights
