@@ -239,7 +239,7 @@ def _admit_once(gate: Gate, read: PlateRead, now: datetime, mode: str) -> GateDe
     if mode != "insert" or not lot.is_active:
         existing = ParkingSession.objects.filter(lot=lot, plate=read.plate).first()
         if existing:
-            return _record(gate, read, Outcome.ALREADY_INSIDE, now, existing, lot.available)
+            return _record(gate, read, Outcome.ALREADY_INSIDE, now, existing, _free_spaces(lot))
         if not lot.is_active:
             return _record(gate, read, Outcome.LOT_CLOSED, now, available=lot.available)
         if mode == "full":
@@ -285,17 +285,28 @@ def _release_once(gate: Gate, read: PlateRead, now: datetime) -> GateDecision:
         session, matches = None, 0  # the departed car read again, not a look-alike
     if session is None:
         outcome = Outcome.AMBIGUOUS_PLATE if matches > 1 else Outcome.NO_ENTRY_RECORD
-        return _record(gate, read, outcome, now, available=lot.available)
+        return _record(gate, read, outcome, now, available=_free_spaces(lot))
     status = session_status(session, now)
     if not status.exit_allowed:
         return _record(
-            gate, read, Outcome.PAYMENT_REQUIRED, now, session, lot.available, status.amount_due
+            gate, read, Outcome.PAYMENT_REQUIRED, now, session, _free_spaces(lot), status.amount_due
         )
     session_id = session.pk
     session.delete()
     session.pk = session_id  # delete() clears it; the log keeps which vehicle left
     occupancy = free_space(lot.pk, now=now)
     return _record(gate, read, Outcome.EXIT_GRANTED, now, session, occupancy.available)
+
+
+def _free_spaces(lot: Lot) -> int:
+    """The lot's free spaces now, for an answer that takes or frees none.
+
+    Not as the lot was loaded with the gate, before this call's transaction: a call
+    that waited for another gate's (the same car read at the exit twice) would answer
+    with the count from before that one freed its space.
+    """
+    lot.refresh_from_db(fields=["capacity", "occupied"])
+    return lot.available
 
 
 def _record(
@@ -308,6 +319,8 @@ def _record(
     amount_due: int | None = None,
 ) -> GateDecision:
     lot = gate.lot
+    if not lot.is_active:
+        available = 0  # a closed lot has no space to offer, whatever its count
     GateEvent.objects.create(
         lot=lot,
         gate=gate,

@@ -98,6 +98,43 @@ def test_the_same_car_read_by_two_gates_at_once_is_counted_once(server, owner):
     assert Lot.objects.get(pk=lot.pk).occupied == 1
 
 
+def free_spaces_told(server, gate, plate):
+    response = requests.post(
+        f"{server}/api/gates/{gate.direction}",
+        json={"plate": plate},
+        headers={"Authorization": f"Bearer {gate.token}"},
+        timeout=60,
+    )
+    return response.json()["code"], response.json()["available"]
+
+
+@pytest.mark.parametrize("fee_decided_in_python", [False, True])
+def test_a_car_read_at_once_by_many_gates_is_told_the_free_spaces_as_they_are(
+    server, owner, fee_decided_in_python
+):
+    # Each call that waited for the one that took or freed the car's space answers with
+    # the count after it, not the count it read before waiting: a gate's display never
+    # shows one space too few (or too many) after the car was counted.
+    tariff = (
+        {"free_minutes": 0, "first_period_minutes": 60, "first_period_price": 0}
+        if fee_decided_in_python
+        else {"free_minutes": 60}
+    )
+    lot = make_lot(owner, capacity=10, **tariff)
+    entries = [make_gate(lot, Direction.ENTRY, name=f"Entry {n}") for n in range(8)]
+    exits = [make_gate(lot, Direction.EXIT, name=f"Exit {n}") for n in range(8)]
+    for n in range(3):
+        plate = f"TOLD{n:03d}"
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            entered = list(pool.map(free_spaces_told, [server] * 8, entries, [plate] * 8))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            left = list(pool.map(free_spaces_told, [server] * 8, exits, [plate] * 8))
+
+        assert sorted(entered) == [("already_inside", 9)] * 7 + [("entered", 9)]
+        assert sorted(left) == [("exit_granted", 10)] + [("no_entry_record", 10)] * 7
+    assert_counter_matches_sessions(lot)
+
+
 def test_exits_decided_in_python_racing_entries_keep_the_count_exact(server, owner):
     # The first hour is free as a first period, not as free minutes: the SQL alone
     # cannot tell, so every exit takes the fee decision in Python (two round trips).

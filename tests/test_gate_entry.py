@@ -103,6 +103,7 @@ def test_a_closed_lot_admits_nobody(gates, entry_gate, lot):
     assert response.status_code == 409
     assert response.json()["code"] == "lot_closed"
     assert response.json()["open"] is False
+    assert response.json()["available"] == 0  # not its 10 empty spaces: none can be had
     assert not ParkingSession.objects.exists()
 
 

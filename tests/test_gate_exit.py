@@ -195,11 +195,21 @@ def test_a_car_of_another_lot_is_unknown_here(gates, exit_gate, other_lot):
     assert ParkingSession.objects.filter(lot=other_lot).count() == 1
 
 
-def test_cars_leave_a_closed_lot(gates, entry_gate, exit_gate, lot):
+def test_cars_leave_a_closed_lot_which_offers_no_space(gates, entry_gate, exit_gate, lot, clock):
     gates.enter(entry_gate, "ABC-1234")
+    clock.advance(minutes=30)
+    gates.enter(entry_gate, "XYZ-9876")
     Lot.objects.filter(pk=lot.pk).update(is_active=False)
 
-    assert gates.leave(exit_gate, "ABC-1234").json()["code"] == "exit_granted"
+    left = gates.leave(exit_gate, "XYZ-9876").json()  # inside the free minutes
+    to_pay = gates.leave(exit_gate, "ABC-1234").json()
+    unknown = gates.leave(exit_gate, "QQQ-0000").json()
+
+    # The gate's display shows no free spaces (the map does not show the lot at all).
+    assert (left["code"], left["available"]) == ("exit_granted", 0)
+    assert (to_pay["code"], to_pay["available"]) == ("payment_required", 0)
+    assert (unknown["code"], unknown["available"]) == ("no_entry_record", 0)
+    assert occupied(lot) == 1
 
 
 def test_a_paid_car_leaves_and_its_payment_stays_on_record(gates, entry_gate, exit_gate, clock):

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lots.models import Lot
+from parking.fastpath import RECORD_EXIT
 from parking.fees import TariffRules
 from parking.models import Direction, ParkingSession, hash_token
 from parking.plates import OCR_FOLD_FROM, OCR_FOLD_TO, ocr_key
@@ -135,6 +136,29 @@ def test_the_previous_releases_exit_call_still_decides(gates, entry_gate, exit_g
         )
         assert cursor.fetchone() == ("exit_granted", "ABC1234")
     assert not ParkingSession.objects.exists()
+
+
+def test_an_exit_recorded_for_a_car_changed_meanwhile_is_answered_changed(
+    gates, entry_gate, exit_gate, lot
+):
+    # Python decided on the car as the first round trip read it; by the second its
+    # payment state changed (or another exit let it out): the function answers
+    # "changed", and Python decides again. (Since 1 December its amount_due column
+    # was bigint and this answer an integer: PostgreSQL refused it, a 500.)
+    gates.enter(entry_gate, "ABC-1234")
+    car = ParkingSession.objects.get()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECORD_EXIT,
+            [exit_gate.pk, lot.pk, "exit_granted", car.pk,
+             car.billing_from - timedelta(hours=1), None, car.plate, "ABC-1234", None, 19,
+             None, "TWD", car.entered_at, False],
+        )  # fmt: skip
+        outcome, session_id, *_rest = cursor.fetchone()
+        assert (outcome, session_id) == ("changed", None)
+    assert ParkingSession.objects.get() == car  # still inside, not counted out
+    assert Lot.objects.get(pk=lot.pk).occupied == 1
 
 
 def test_the_benchmarks_floor_views_call_the_gate_functions_as_they_stand(

@@ -22,8 +22,9 @@ ROUND_TRIPS = {
     # ORM: lookup; SAVEPOINT; SELECT session FOR UPDATE; UPDATE payments (unlink);
     # DELETE session; UPDATE lot; INSERT event; RELEASE
     ("orm", "exit_granted"): 8,
-    # ORM: lookup; SAVEPOINT; SELECT session FOR UPDATE; INSERT event; RELEASE
-    ("orm", "payment_required"): 5,
+    # ORM: lookup; SAVEPOINT; SELECT session FOR UPDATE; SELECT the lot's count as it is
+    # now (the lookup may be older than the lock); INSERT event; RELEASE
+    ("orm", "payment_required"): 6,
     ("fast", "entry"): 1,  # SELECT openlot_gate_entry(...)
     ("fast", "exit_granted"): 1,  # SELECT openlot_gate_leave(...)
     # openlot_gate_leave finds a fee may be due; Python computes it; openlot_gate_exit(...)

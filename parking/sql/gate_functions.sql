@@ -119,7 +119,7 @@ BEGIN
         SELECT s.id INTO v_session FROM parking_parkingsession s
          WHERE s.lot_id = g.lot_id AND s.plate = p_plate;
         v_outcome := CASE WHEN FOUND THEN 'already_inside' ELSE 'lot_closed' END;
-        v_available := greatest(g.capacity - g.occupied, 0);
+        v_available := 0;  -- a closed lot has no space to offer, whatever its count
     ELSE
         INSERT INTO parking_parkingsession (
             id, lot_id, plate, plate_key, plate_as_read, photo_url, photo_thumbnail,
@@ -216,7 +216,7 @@ DECLARE
     v_event bigint;
 BEGIN
     SELECT gt.id, gt.lot_id, gt.direction, gt.revoked_at, gt.last_seen_at, gt.language,
-           l.capacity, l.occupied, l.currency, l.timezone,
+           l.is_active, l.capacity, l.occupied, l.currency, l.timezone,
            t.free_minutes, t.first_period_minutes, t.first_period_price,
            t.unit_minutes, t.unit_price, t.daily_cap
       INTO g
@@ -313,7 +313,10 @@ BEGIN
     IF s.id IS NULL THEN
         -- None inside, or several look-alikes and not the exact plate: staff must look.
         outcome := CASE WHEN v_matches > 1 THEN 'ambiguous_plate' ELSE 'no_entry_record' END;
-        available := greatest(g.capacity - g.occupied, 0);
+        -- The count as it is now, not as the first statement read it: the lookup above
+        -- may have waited for another exit of this car, which freed its space meanwhile.
+        SELECT CASE WHEN l.is_active THEN greatest(l.capacity - l.occupied, 0) ELSE 0 END
+          INTO available FROM lots_lot l WHERE l.id = g.lot_id;
         plate := p_plate;
     ELSE
         DELETE FROM parking_parkingsession ps WHERE ps.id = s.id;
@@ -324,7 +327,7 @@ BEGIN
             RAISE EXCEPTION 'lot % has no occupied space to free', g.lot_id;
         END IF;
         outcome := 'exit_granted';
-        available := v_capacity - v_occupied;
+        available := CASE WHEN g.is_active THEN v_capacity - v_occupied ELSE 0 END;
         session_id := s.id;
         plate := s.plate;
     END IF;
@@ -361,6 +364,8 @@ CREATE OR REPLACE FUNCTION openlot_gate_exit(
     p_plate text,
     p_plate_as_read text,
     p_read_id uuid,
+    -- Unused since parking 0015 (the count is read here, as it is when recording), kept so
+    -- that servers of the release before keep recording exits while a deploy replaces them.
     p_available integer,
     p_amount_due bigint,
     p_currency text,
@@ -371,9 +376,10 @@ CREATE OR REPLACE FUNCTION openlot_gate_exit(
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    v_available integer := p_available;
+    v_available integer;
     v_occupied integer;
     v_capacity integer;
+    v_active boolean;
     v_event bigint;
 BEGIN
     IF p_outcome = 'exit_granted' THEN
@@ -383,16 +389,20 @@ BEGIN
            AND s.exit_allowed_until IS NOT DISTINCT FROM p_exit_allowed_until;
         IF NOT FOUND THEN
             RETURN QUERY SELECT 'changed', NULL::uuid, p_plate, NULL::integer,
-                                NULL::integer, false;
+                                NULL::bigint, false;
             RETURN;
         END IF;
         UPDATE lots_lot l SET occupied = l.occupied - 1, updated_at = p_now
          WHERE l.id = p_lot_id AND l.occupied > 0
-        RETURNING l.occupied, l.capacity INTO v_occupied, v_capacity;
+        RETURNING l.occupied, l.capacity, l.is_active INTO v_occupied, v_capacity, v_active;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'lot % has no occupied space to free', p_lot_id;
         END IF;
-        v_available := v_capacity - v_occupied;
+        v_available := CASE WHEN v_active THEN v_capacity - v_occupied ELSE 0 END;
+    ELSE
+        -- Payment required: the count now, not as openlot_gate_leave read it.
+        SELECT CASE WHEN l.is_active THEN greatest(l.capacity - l.occupied, 0) ELSE 0 END
+          INTO v_available FROM lots_lot l WHERE l.id = p_lot_id;
     END IF;
     INSERT INTO parking_gateevent (
         lot_id, gate_id, direction, plate, plate_as_read, outcome, session_id, read_id,
