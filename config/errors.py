@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-from ninja import Schema
+from ninja import Field, Schema
 
 from .i18n import interpolate
 
@@ -51,6 +51,15 @@ class ErrorOut(Schema):
 class GateErrorOut(ErrorOut):
     """A gate's refusal: like any error, and `open` is false so the gate can act on it alone."""
 
+    code: str = Field(
+        ...,
+        description="401 unauthorized or token_revoked; 403 wrong_direction; 422 "
+        "invalid_plate, invalid_request (see errors), read_id_reused, invalid_photo_url, "
+        "invalid_photo or photo_too_large (over 4,096 px a side); 413 photo_too_large or "
+        "body_too_large; 400 malformed_json or malformed_body; 411 length_required; 415 "
+        "unsupported_media_type; 503 busy (ask again with the same read_id after "
+        "retry_after seconds) or service_unavailable.",
+    )
     open: bool = False
 
 
@@ -93,6 +102,7 @@ _FIELD_MESSAGES = {
     "bool_parsing": _("Input should be a valid boolean, unable to interpret input"),
     "uuid_type": _("Input should be a valid UUID"),
     "uuid_parsing": _("Input should be a valid UUID"),
+    "uuid_nil": _("The nil UUID is not a read_id: send a new UUID for each plate read"),
     "dict_type": _("Input should be a valid dictionary"),
     "model_type": _("Input should be a valid dictionary"),
     "model_attributes_type": _("Input should be a valid dictionary"),

@@ -22,7 +22,13 @@ from lots.money import format_money
 from . import services
 from .decisions import GateDecision, GateRefused, PlateRead, ReadIdReused, Undecided
 from .models import Direction, Gate, Outcome, hash_token
-from .photos import InvalidPhoto, StoredPhoto, store_uploaded_photo, validate_photo_url
+from .photos import (
+    InvalidPhoto,
+    StoredPhoto,
+    store_uploaded_photo,
+    too_large_photo,
+    validate_photo_url,
+)
 from .plates import InvalidPlate, normalise_plate
 from .schemas import EntryIn, ExitIn, GateDecisionOut
 
@@ -129,8 +135,17 @@ def refusal(refused: GateRefused) -> ApiError:
     )
 
 
+def photo_refusal(invalid: InvalidPhoto) -> ApiError:
+    return ApiError(invalid.status, invalid.code, invalid.message)
+
+
 def _form_payload(request: HttpRequest, schema, *, takes_photo: bool):
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.PHOTO_MAX_BYTES + 64 * 1024:
+        if takes_photo:
+            # What makes an entry's form that large is its photo: said so, as for a photo
+            # over the limit in a smaller body, so a gate that then sends the plate
+            # without its photo knows to.
+            raise photo_refusal(too_large_photo())
         raise ApiError(413, "body_too_large", _("The request body is too large."))
     try:
         fields, files = request.POST, request.FILES
@@ -146,6 +161,19 @@ def _form_payload(request: HttpRequest, schema, *, takes_photo: bool):
     )
     if repeated:
         raise fields_sent_twice(repeated)
+    # One of ours sent as a file part (some HTTP clients send every field so): read as
+    # absent, a read_id would be lost and a retry decided again, so it is refused.
+    as_files = sorted(name for name in schema.model_fields if name in files)
+    if as_files:
+        raise ApiError(
+            422,
+            "invalid_request",
+            _("The request has invalid or missing fields."),
+            errors=[
+                {"field": name, "message": _("Send this field as text, not as a file.")}
+                for name in as_files
+            ],
+        )
     if takes_photo and fields.get("photo"):
         # Form text, not a file (a client that forgot to attach it): admitting the car
         # without its photo would hide the mistake from whoever wrote the client. (An
@@ -317,7 +345,7 @@ def entry(request: HttpRequest, response: HttpResponse):
         photo_url = validate_photo_url(payload.photo_url) if payload.photo_url else ""
         read = plate_read(payload, photo_url=photo_url)
     except InvalidPhoto as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+        raise photo_refusal(exc) from exc
     if upload is None:
         return respond(request, decide(services.enter, request.auth, read, now), response)
     return respond(request, _enter_with_photo(request.auth, payload, upload, now), response)
@@ -329,7 +357,7 @@ def _enter_with_photo(token: str, payload, upload, now) -> GateDecision:
     try:
         photo = store_uploaded_photo(upload, now=now)
     except InvalidPhoto as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+        raise photo_refusal(exc) from exc
     except OSError:
         # Storage failed (MEDIA_ROOT missing, read-only or full): the car is decided on
         # without its photo, as one whose camera could not upload, not kept at the gate.

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
@@ -42,16 +44,19 @@ class StoredPhoto:
         default_storage.delete(self.thumbnail)
 
 
+def too_large_photo() -> InvalidPhoto:
+    """A photo file over PHOTO_MAX_BYTES, said as Django says file sizes (5 MiB: "5.0 MB")."""
+    size = lazy(filesizeformat, str)(settings.PHOTO_MAX_BYTES)  # in the reader's language
+    return InvalidPhoto(
+        "photo_too_large",
+        interpolate(_("The photo is larger than %(size)s."), {"size": size}),
+        status=413,
+    )
+
+
 def _decode(upload) -> Image.Image:
     if upload.size > settings.PHOTO_MAX_BYTES:
-        raise InvalidPhoto(
-            "photo_too_large",
-            interpolate(
-                _("The photo is larger than %(mb)s MB."),
-                {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
-            ),
-            status=413,
-        )
+        raise too_large_photo()
     try:
         with warnings.catch_warnings():
             # Over MAX_IMAGE_PIXELS is a bomb for us, not a warning.

@@ -63,8 +63,12 @@ def _is_plate_character(char: str) -> bool:
 
 
 def _folded(text: str, *, in_latin: bool = True) -> str:
-    """`text` in NFKC upper case, in Latin where it looks Latin, without separators."""
-    text = unicodedata.normalize("NFKC", text).upper()
+    """`text` in NFKC upper case, in Latin where it looks Latin, without separators.
+
+    White space around the plate goes too: a reading that ends in a line end (some
+    cameras' output, a multipart body without its closing boundary) is that plate.
+    """
+    text = unicodedata.normalize("NFKC", text.strip()).upper()
     if in_latin:
         text = text.translate(_SCRIPT_TABLE)
     return "".join(

@@ -41,6 +41,11 @@ def assert_nothing_changed(lot):
         (b'{"plate": 1234}', 422, "invalid_request"),
         (b'{"plate": null}', 422, "invalid_request"),
         (b'{"plate": "ABC-1234", "read_id": "not-a-uuid"}', 422, "invalid_request"),
+        (
+            b'{"plate": "ABC-1234", "read_id": "00000000-0000-0000-0000-000000000000"}',
+            422,
+            "invalid_request",
+        ),
         (b'{"plate": "A"}', 422, "invalid_plate"),
         (b'{"plate": "<script>alert(1)</script>"}', 422, "invalid_plate"),
         (b'{"plate": "ABC\\u00001234"}', 422, "invalid_plate"),

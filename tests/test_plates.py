@@ -5,7 +5,17 @@ from parking.plates import InvalidPlate, normalise_plate, ocr_key
 
 @pytest.mark.parametrize(
     "text",
-    ["ABC-1234", "abc 1234", "ＡＢＣ－１２３４", " abc.1234 ", "Abc_1234", "ABC\u22121234"],
+    [
+        "ABC-1234",
+        "abc 1234",
+        "ＡＢＣ－１２３４",
+        " abc.1234 ",
+        "Abc_1234",
+        "ABC\u22121234",
+        # A camera's line end, or a form without its closing boundary: the plate is inside.
+        "ABC-1234\r\n",
+        "\nABC1234\n",
+    ],
 )
 def test_one_plate_however_it_is_written(text):
     assert normalise_plate(text) == "ABC1234"
@@ -22,6 +32,7 @@ def test_one_plate_however_it_is_written(text):
         "AB<script>",
         "AB'; DROP",
         "AB\x00CD",
+        "AB\nCD",
         "AB\u200bCD",
         "🚗AB",
     ],
