@@ -6,7 +6,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from lots.models import MAX_TARIFF_PRICE, Lot, Tariff, default_currency, validate_timezone
-from lots.money import format_money, to_major, to_minor
+from lots.money import (
+    NotPayableInCash,
+    format_money,
+    in_coins,
+    smallest_coin,
+    to_major,
+    to_minor,
+)
 from lots.services import check_capacity
 from parking.models import ParkingSession
 from parking.plates import InvalidPlate, normalise_plate
@@ -102,6 +109,22 @@ class TariffForm(forms.ModelForm):
                 continue
             try:
                 cleaned_data[name] = to_minor(cleaned_data[name], currency)
+            except NotPayableInCash:
+                self.add_error(
+                    name,
+                    ValidationError(
+                        _(
+                            "Prices in %(currency)s are whole multiples of %(coin)s: no coin "
+                            "pays less."
+                        ),
+                        code="not_payable_in_cash",
+                        params={
+                            "currency": currency,
+                            "coin": format_money(smallest_coin(currency), currency),
+                        },
+                    ),
+                )
+                continue
             except ValueError:
                 self.add_error(
                     name,
@@ -119,7 +142,9 @@ class TariffForm(forms.ModelForm):
                     ValidationError(
                         _("A price is at most %(max)s."),
                         code="max_value",
-                        params={"max": format_money(MAX_TARIFF_PRICE, currency)},
+                        params={
+                            "max": format_money(in_coins(MAX_TARIFF_PRICE, currency), currency)
+                        },
                     ),
                 )
         return cleaned_data

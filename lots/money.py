@@ -35,14 +35,35 @@ _EXPONENTS = {
 _SYMBOLS = {"TWD": "NT$", "USD": "US$", "EUR": "€", "JPY": "¥", "GBP": "£", "HKD": "HK$"}
 
 
+# Currencies whose minor unit no coin carries any more: a price is a whole number of this
+# many minor units, or nobody could pay it at the booth. Taiwan's smallest coin is NT$1
+# (the 50-cent coin left circulation long ago); Hungary's forint lost its fillér in 1999.
+_COINS = {"TWD": 100, "HUF": 100}
+
+
+class NotPayableInCash(ValueError):
+    """An amount finer than the currency's smallest coin (NT$15.50)."""
+
+
 def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
+
+
+def smallest_coin(currency: str) -> int:
+    """The least amount cash can pay in `currency`, in minor units (NT$1 is 100 TWD)."""
+    return _COINS.get(currency.upper(), 1)
+
+
+def in_coins(minor: int, currency: str) -> int:
+    """`minor` rounded down to what cash can pay (a limit said as a price: NT$21,474,836)."""
+    return minor - minor % smallest_coin(currency)
 
 
 def to_minor(amount: Decimal | int | str, currency: str) -> int:
     """A price as printed on a sign ("30", "12.50") in minor units.
 
-    Refuses negative amounts and fractions of a minor unit.
+    Refuses negative amounts and fractions of a minor unit, and (NotPayableInCash)
+    amounts finer than the currency's smallest coin.
     """
     try:
         value = Decimal(str(amount))
@@ -53,6 +74,9 @@ def to_minor(amount: Decimal | int | str, currency: str) -> int:
     minor = value.scaleb(exponent(currency))
     if minor != minor.to_integral_value() or minor < 0:
         raise ValueError(f"{amount} is not a non-negative amount in {currency}")
+    if minor % smallest_coin(currency):
+        coin = to_major(smallest_coin(currency), currency).normalize()
+        raise NotPayableInCash(f"{amount} {currency}: prices are whole multiples of {coin}")
     return int(minor)
 
 

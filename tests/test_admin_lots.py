@@ -125,6 +125,21 @@ def test_a_price_finer_than_the_currency_allows_is_refused(owner_client, lot):
     assert lot.tariff.unit_price == 1500
 
 
+@pytest.mark.parametrize("field", ["unit_price", "first_period_price", "daily_cap"])
+def test_a_price_in_new_taiwan_dollar_cents_is_refused(owner_client, lot, field):
+    # Nobody can pay NT$15.50 at the booth: Taiwan's smallest coin is NT$1.
+    changes = {f"tariff-0-{field}": "15.5", "tariff-0-first_period_minutes": "60"}
+
+    response = owner_client.post(change_url(lot), lot_form(lot, **changes))
+
+    assert response.status_code == 200
+    assert "Prices in TWD are whole multiples of NT$1: no coin pays less." in (
+        response.content.decode()
+    )
+    lot.tariff.refresh_from_db()
+    assert (lot.tariff.unit_price, lot.tariff.first_period_minutes) == (1500, 0)
+
+
 def test_the_capacity_cannot_go_below_the_cars_inside(owner_client, lot, gates, entry_gate):
     for plate in ("AAA-0001", "BBB-0002", "CCC-0003"):
         gates.enter(entry_gate, plate)
@@ -305,7 +320,7 @@ def test_a_price_past_the_largest_is_explained_in_the_signs_units(owner_client, 
     response = owner_client.post(change_url(lot), lot_form(lot, **changes))
 
     assert response.status_code == 200
-    assert "A price is at most NT$21,474,836.47." in response.content.decode()
+    assert "A price is at most NT$21,474,836." in response.content.decode()
     assert "2147483647" not in response.content.decode()
     lot.tariff.refresh_from_db()
     assert (lot.tariff.unit_price, lot.tariff.first_period_minutes) == (1500, 0)

@@ -127,8 +127,9 @@ def test_create_lot_warns_when_parking_there_costs_nothing(db, prices, warned):
         (["--first-period-price", "30"], "--first-period-minutes"),
         (["--free-minutes", "99999999999"], "less than or equal to 44640"),
         (["--unit-minutes", "50000"], "less than or equal to 44640"),
-        (["--unit-price", "21474837"], "--unit-price: a price is at most 21474836.47 TWD"),
-        (["--daily-cap", "99999999"], "--daily-cap: a price is at most 21474836.47 TWD"),
+        (["--unit-price", "15.5"], "15.5 TWD: prices are whole multiples of 1"),
+        (["--unit-price", "21474837"], "--unit-price: a price is at most 21474836.00 TWD"),
+        (["--daily-cap", "99999999"], "--daily-cap: a price is at most 21474836.00 TWD"),
     ],
 )
 def test_create_lot_refuses_bad_values_and_creates_nothing(db, args, message):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.db import transaction
 
 from lots.models import MAX_TARIFF_PRICE, default_currency
-from lots.money import to_major, to_minor
+from lots.money import in_coins, to_major, to_minor
 from lots.services import LOT_OWNERS_GROUP, create_lot, make_lot_owner
 
 
@@ -105,7 +105,7 @@ def _prices(options, currency: str) -> dict[str, int | None]:
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if prices[name] > MAX_TARIFF_PRICE:
-            largest = to_major(MAX_TARIFF_PRICE, currency)
+            largest = to_major(in_coins(MAX_TARIFF_PRICE, currency), currency)
             raise CommandError(f"{flag}: a price is at most {largest} {currency}.")
     return prices
 
