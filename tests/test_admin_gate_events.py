@@ -50,6 +50,24 @@ def test_the_log_finds_a_plate_however_it_is_typed(owner_client, events, typed):
     assert found == [("ABC1234", "payment_required"), ("ABC1234", "entered")]
 
 
+def test_a_corrected_car_is_found_by_either_plate_with_all_its_decisions(
+    owner_client, gates, entry_gate, exit_gate, clock
+):
+    from parking.services import correct_plate
+
+    session_id = gates.enter(entry_gate, "8AD-3388").json()["session_id"]  # B read as 8
+    gates.enter(entry_gate, "ABC-1234")
+    correct_plate(session_id, "BAD3388")
+    clock.advance(minutes=5)
+    gates.leave(exit_gate, "BAD-3388")
+
+    for typed in ("BAD3388", "8AD-3388"):
+        response = owner_client.get(EVENTS, {"q": typed})
+
+        found = [(event.plate, event.outcome) for event in response.context["cl"].result_list]
+        assert found == [("BAD3388", "exit_granted"), ("8AD3388", "entered")], typed
+
+
 def test_the_log_is_read_only(owner_client, events):
     event = GateEvent.objects.filter(plate="ABC1234").first()
     url = reverse("admin:parking_gateevent_change", args=[event.pk])
