@@ -183,3 +183,31 @@ class _Bytes:
 
     def read(self) -> bytes:
         return self.data
+
+
+def test_djangos_admin_phrases_reworded_for_taiwan_are_still_djangos_and_ours_win():
+    # admin_portal/wording.py: our catalogue comes first, so its entry for one of Django's
+    # message ids replaces Django's ("成功删除了", a simplified character, on every delete).
+    import django
+    from django.utils import translation
+
+    from admin_portal.wording import DJANGO_ADMIN_MESSAGES
+
+    djangos = {
+        fields["msgid"]
+        for app in ("admin", "auth")
+        for fields, _flags in entries(
+            Path(django.__file__).parent / f"contrib/{app}/locale/zh_Hant/LC_MESSAGES/django.po"
+        )
+    }
+    ours = {
+        fields["msgid"]: msgstrs(fields)[0]
+        for fields, _flags in entries(ROOT / "locale/zh_Hant/LC_MESSAGES/django.po")
+    }
+    for msgid in DJANGO_ADMIN_MESSAGES:
+        assert msgid in djangos, f"no longer one of Django's messages: {msgid!r}"
+        with translation.override("zh-hant"):
+            assert translation.gettext(msgid) == ours[msgid]
+    with translation.override("zh-hant"):
+        deleted = translation.gettext("The %(name)s “%(obj)s” was deleted successfully.")
+    assert deleted % {"name": "在場車輛", "obj": "KLM7788"} == "已刪除在場車輛「KLM7788」。"
