@@ -1,6 +1,7 @@
 """The owners' list of parked vehicles: what they see, plate correction, payment by hand, delete."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.urls import reverse
 from admin_portal.admin.filters import LOT_CHOICES_SHOWN
 from admin_portal.logs import shown
 from lots.models import Lot
-from parking.models import Direction, ParkingSession
+from parking.models import Direction, GateEvent, ParkingSession
 from payments.models import Payment
 from payments.services import record_manual_payment
 
@@ -519,6 +520,44 @@ def test_the_history_reads_in_the_readers_language_whoever_acted(owner_client, c
     assert "Corrected the plate from ABC1234 to ABC1284." in english
     assert "已登錄現金繳費 NT$30（收據 " in chinese
     assert "已將車牌從 ABC1234 更正為 ABC1284。" in chinese
+
+
+def test_a_cars_history_is_kept_after_it_has_left(owner_client, car, gates, exit_gate, clock):
+    # The next day: who corrected the plate, who took the cash? The car is gone.
+    owner_client.post(change_url(car), {"plate": "abc-1284"})
+    act(owner_client, "mark_paid_in_cash", car, confirm=True)
+    assert gates.leave(exit_gate, "ABC-1284").json()["code"] == "exit_granted"
+    assert owner_client.get(change_url(car)).status_code == 404  # no longer inside
+
+    history = owner_client.get(reverse("admin:parking_parkingsession_history", args=[car.pk]))
+
+    assert history.status_code == 200
+    html = history.content.decode()
+    assert "Corrected the plate from ABC1234 to ABC1284." in html
+    assert "Recorded NT$30 paid in cash (receipt " in html
+    assert "ABC1284 (has left the lot)" in html
+    assert change_url(car) not in html  # no link to a page that is gone
+    event = GateEvent.objects.get(direction="exit")
+    event_page = owner_client.get(reverse("admin:parking_gateevent_change", args=[event.pk]))
+    assert (
+        f'<a href="{reverse("admin:parking_parkingsession_history", args=[car.pk])}">'
+        "Has left the lot: its history</a>"
+    ) in event_page.content.decode()
+
+
+@pytest.mark.parametrize("who", ["another owner", "nobody"])
+def test_the_history_of_a_car_that_left_another_owners_lot_is_not_found(
+    owner_client, bobs_car, other_owner, gates, other_lot, clock, who
+):
+    clock.advance(hours=1)
+    record_manual_payment(bobs_car.pk, by=other_owner, now=clock.now())
+    assert gates.leave(make_gate(other_lot, Direction.EXIT), "BOB-0001").status_code == 200
+    car_id = bobs_car.pk if who == "another owner" else uuid.uuid4()
+
+    history = reverse("admin:parking_parkingsession_history", args=[car_id])
+
+    assert owner_client.get(history).status_code == 404
+    assert owner_client.get(history.replace(str(car_id), "not-a-car")).status_code == 404
 
 
 @pytest.mark.parametrize("confirm", [False, True])

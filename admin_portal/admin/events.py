@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from parking.models import GateEvent, ParkingSession
@@ -33,7 +36,7 @@ class GateEventAdmin(PlateSearch, ReadOnlyScopedAdmin):
     ordering = ["-created_at", "-id"]
     # The log grows without end: counting all of it on every page is not worth it.
     show_full_result_count = False
-    fields = [*list_display, "session_id", "read_id"]
+    fields = [*list_display, "car", "session_id", "read_id"]
     readonly_fields = fields
 
     def get_search_results(self, request, queryset, search_term):
@@ -54,6 +57,19 @@ class GateEventAdmin(PlateSearch, ReadOnlyScopedAdmin):
     @admin.display(description=_("time"), ordering="created_at")
     def time(self, event):
         return lot_time(event.created_at, event.lot, "Y-m-d H:i:s")
+
+    @admin.display(description=_("vehicle"))
+    def car(self, event):
+        """The car decided on: its page while it is inside, else its history (kept)."""
+        if event.session_id is None:
+            return "-"
+        key = quote(event.session_id)
+        if ParkingSession.objects.filter(pk=event.session_id, lot_id=event.lot_id).exists():
+            url, text = reverse("admin:parking_parkingsession_change", args=[key]), _("Inside")
+        else:
+            url = reverse("admin:parking_parkingsession_history", args=[key])
+            text = _("Has left the lot: its history")
+        return format_html('<a href="{}">{}</a>', url, text)
 
     @admin.display(description=_("amount due"))
     def amount_due_display(self, event):

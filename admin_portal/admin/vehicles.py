@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
@@ -39,7 +41,7 @@ from payments.services import (
 
 from ..forms import PlateCorrectionForm
 from ..logs import log_message
-from ..scoping import vehicles_for
+from ..scoping import gate_events_for, vehicles_for
 from .base import ScopedAdmin, confirmed, plate_search
 from .display import image_url, lot_time, money
 from .filters import LotFilter, PaymentStatusFilter
@@ -119,8 +121,45 @@ class ParkingSessionAdmin(ScopedAdmin):
     readonly_fields = [name for name in fields if name != "plate"]
     change_form_template = "admin_portal/vehicle_change_form.html"
 
+    object_history_template = "admin_portal/vehicle_history.html"
+
     def has_add_permission(self, request):
         return False  # vehicles come in through the entry gates
+
+    def history_view(self, request, object_id, extra_context=None):
+        """A car's history, also once it has left (paid and out, or removed by hand).
+
+        Who corrected its plate or recorded its cash is still asked the next day; the
+        log keeps it (Django's LogEntry), only the car is gone. A car that has left
+        is this owner's if one of their gates decided on it (the gate event log keeps
+        its session); otherwise, as for any id, "not found".
+        """
+        departed = self._departed(request, object_id)
+        context = {**(extra_context or {}), "departed": departed is not None}
+        request.departed_car = departed
+        return super().history_view(request, object_id, context)
+
+    def get_object(self, request, object_id, from_field=None):
+        departed = getattr(request, "departed_car", None)
+        if departed is not None and str(departed.pk) == unquote(object_id):
+            return departed
+        return super().get_object(request, object_id, from_field)
+
+    def _departed(self, request, object_id) -> ParkingSession | None:
+        """A stand-in for a car that has left this owner's lot (its last plate), or None."""
+        try:
+            session_id = uuid.UUID(unquote(object_id))
+        except ValueError:
+            return None
+        if self.get_queryset(request).filter(pk=session_id).exists():
+            return None  # still inside: its own page
+        event = (
+            gate_events_for(request.user)
+            .filter(session_id=session_id)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        return None if event is None else ParkingSession(pk=session_id, plate=event.plate)
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
