@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -58,6 +59,22 @@ class Gate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot} · {self.name} ({self.get_direction_display()})"
+
+    def unique_error_message(self, model_class, unique_check):
+        if tuple(unique_check) != ("lot", "name"):
+            return super().unique_error_message(model_class, unique_check)
+        # Most often the add form sent again: a reload of the page that showed the new
+        # gate's token. Said so, or the owner thinks the gate was never added.
+        return ValidationError(
+            _(
+                "This lot already has a gate named “%(name)s”. If you have just added it "
+                "(reloading the page sends the form again), it was added, and its token "
+                "was shown once: open the gate in the list and issue a new token if it "
+                "was not kept."
+            ),
+            code="unique_together",
+            params={"name": self.name},
+        )
 
     def set_new_token(self) -> str:
         """Give the gate a fresh token and return it in clear: the only time it is seen."""

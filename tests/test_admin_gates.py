@@ -1,5 +1,7 @@
 """The owners' gates: add one (its token shown once), revoke a token, issue a new one."""
 
+import html
+
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.urls import reverse
@@ -76,6 +78,21 @@ def test_adding_a_gate_shows_its_token_once_and_it_opens_the_gate(owner_client, 
     assert (entry.user, entry.object_id) == (owner, str(gate.pk))
     gate_page = owner_client.get(reverse("admin:parking_gate_change", args=[gate.pk]))
     assert token not in gate_page.content.decode()
+
+
+def test_reloading_the_new_tokens_page_says_the_gate_was_added(owner_client, lot):
+    form = {"lot": lot.pk, "name": "North entry", "direction": "entry", "language": "en"}
+    owner_client.post("/admin/parking/gate/add/", form)
+
+    again = owner_client.post("/admin/parking/gate/add/", form)  # the browser's reload
+
+    assert Gate.objects.filter(name="North entry").count() == 1
+    assert "issued" not in again.context  # the add form again, with no token
+    assert (
+        "This lot already has a gate named “North entry”. If you have just added it "
+        "(reloading the page sends the form again), it was added, and its token was shown "
+        "once: open the gate in the list and issue a new token if it was not kept."
+    ) in html.unescape(again.content.decode())
 
 
 def test_a_gate_cannot_be_added_to_another_owners_lot(owner_client, other_lot):
