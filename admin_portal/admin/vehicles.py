@@ -65,6 +65,11 @@ def describe_status(session: ParkingSession, status: SessionStatus) -> str:
         return _("Paid, exit allowed until %(time)s") % {
             "time": moment(status.exit_allowed_until, lot.zone)
         }
+    if status.state == SessionState.FREE and status.exit_allowed_until is not None:
+        # Free minutes run out: said, or "nothing due" reads as free for good.
+        return _("Nothing due until %(time)s") % {
+            "time": moment(status.exit_allowed_until, lot.zone)
+        }
     if status.state == SessionState.FREE:
         return _("Nothing due")
     if status.grace_expired:
