@@ -81,6 +81,32 @@ def test_an_owner_marks_a_car_paid_in_cash_and_the_exit_gate_opens_for_it(
     expect(page.locator("#result_list")).not_to_contain_text("ABC1234")
 
 
+def test_on_a_phone_the_vehicle_list_shows_fee_and_status_without_scrolling_sideways(
+    live_server, phone, owner, clock, browser_cookies
+):
+    lot = make_lot(owner, name="Taipei Main Station Lot 台北車站停車場")
+    entry_gate = make_gate(lot, Direction.ENTRY)
+    for plate, colour in CARS:
+        park_with_photo(entry_gate, plate, colour, clock.now())
+    clock.advance(hours=1)
+
+    phone.goto(f"{live_server.url}/admin/parking/parkingsession/")
+    phone.get_by_label("Username").fill("alice")
+    phone.get_by_label("Password").fill("alice-pass")
+    phone.get_by_role("button", name="Log in").click()
+
+    rows = phone.locator("#result_list tbody tr")
+    expect(rows).to_have_count(3)
+    width = phone.viewport_size["width"]
+    # What is read in each row: the plate, the fee, the payment status's label.
+    shown = "#result_list .field-plate a, #result_list .field-fee_so_far, .payment-status"
+    for seen in phone.locator(shown).all():
+        box = seen.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (seen.inner_text(), box)
+    expect(rows.filter(has_text="ABC1234")).to_contain_text("NT$30")
+    expect(rows.filter(has_text="ABC1234")).to_contain_text("Unpaid")
+
+
 def test_the_language_buttons_stay_on_one_line_on_a_phone(live_server, page, db):
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(f"{live_server.url}/admin/login/")
