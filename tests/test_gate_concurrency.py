@@ -32,13 +32,17 @@ def server(request, django_db_setup, django_db_blocker):
         yield url
 
 
-def post(server, gate, plate):
-    response = requests.post(
+def answer(server, gate, plate) -> requests.Response:
+    return requests.post(
         f"{server}/api/gates/{gate.direction}",
         json={"plate": plate},
         headers={"Authorization": f"Bearer {gate.token}"},
         timeout=60,
     )
+
+
+def post(server, gate, plate):
+    response = answer(server, gate, plate)
     return gate.direction, response.status_code, response.json()["code"]
 
 
@@ -99,13 +103,8 @@ def test_the_same_car_read_by_two_gates_at_once_is_counted_once(server, owner):
 
 
 def free_spaces_told(server, gate, plate):
-    response = requests.post(
-        f"{server}/api/gates/{gate.direction}",
-        json={"plate": plate},
-        headers={"Authorization": f"Bearer {gate.token}"},
-        timeout=60,
-    )
-    return response.json()["code"], response.json()["available"]
+    body = answer(server, gate, plate).json()
+    return body["code"], body["available"]
 
 
 @pytest.mark.parametrize("fee_decided_in_python", [False, True])
