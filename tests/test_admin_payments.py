@@ -70,6 +70,27 @@ def test_the_owner_sees_the_payments_of_their_lots(owner_client, payment, bobs_p
     assert "BOB0001" not in html
 
 
+def test_the_list_says_the_money_its_payments_took_on_a_day(
+    owner_client, payment, bobs_payment, lot, clock
+):
+    # The day's takings at a glance: succeeded payments only, this owner's only.
+    make_payment(lot, clock, amount=4500, provider="manual", receipt_number="R-2")
+    make_payment(lot, clock, status="failed", paid_at=None, receipt_number="", amount=9900,
+                 provider_reference="sbx_3")  # fmt: skip
+    clock.advance(days=1)
+    make_payment(lot, clock, amount=1500, receipt_number="R-3", provider_reference="sbx_4")
+
+    every_day = owner_client.get(PAYMENTS).content.decode()
+    first_day = owner_client.get(
+        PAYMENTS, {"paid_at__year": 2026, "paid_at__month": 3, "paid_at__day": 2}
+    ).content.decode()
+    in_cash = owner_client.get(PAYMENTS, {"provider__exact": "manual"}).content.decode()
+
+    assert "Money taken: <strong>NT$90 in 3 payments</strong>" in " ".join(every_day.split())
+    assert "Money taken: <strong>NT$75 in 2 payments</strong>" in " ".join(first_day.split())
+    assert "Money taken: <strong>NT$45 in 1 payment</strong>" in " ".join(in_cash.split())
+
+
 def test_payments_are_read_only_for_everyone(owner_client, client, superuser, payment):
     url = reverse("admin:payments_payment_change", args=[payment.pk])
     page = owner_client.get(url)

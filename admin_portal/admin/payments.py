@@ -4,15 +4,16 @@ from datetime import datetime
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from config.i18n import translate_stored
-from lots.money import to_major
-from payments.models import Payment
+from lots.money import format_money, to_major
+from payments.models import Payment, PaymentStatus
 
 from ..scoping import payments_for
 from .base import PlateSearch, ReadOnlyScopedAdmin
@@ -70,6 +71,8 @@ class PaymentAdmin(PlateSearch, ReadOnlyScopedAdmin):
     search_help_text = _("Search by plate, receipt number or the platform's reference.")
     ordering = ["-created_at", "-id"]
     change_list_template = "admin_portal/payment_change_list.html"
+    # A day's, a month's takings: by the day money was taken (TIME_ZONE's days).
+    date_hierarchy = "paid_at"
     fields = [
         "lot",
         "session",
@@ -120,6 +123,30 @@ class PaymentAdmin(PlateSearch, ReadOnlyScopedAdmin):
         if not payment.invoice_kind:
             return EMPTY
         return f"{payment.get_invoice_kind_display()}: {payment.invoice_value}"
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["taken"] = self.money_taken(changelist.queryset)
+        return response
+
+    @staticmethod
+    def money_taken(payments) -> list[str]:
+        """What the rows listed (every page) took, per currency: "NT$1,230 in 12 payments"."""
+        sums = (
+            payments.filter(status=PaymentStatus.SUCCEEDED)
+            .order_by("currency")
+            .values("currency")
+            .annotate(total=Sum("amount"), count=Count("pk"))
+        )
+        return [
+            ngettext(
+                "%(amount)s in %(count)s payment", "%(amount)s in %(count)s payments", row["count"]
+            )
+            % {"amount": format_money(row["total"], row["currency"]), "count": row["count"]}
+            for row in sums
+        ]
 
     # --- CSV export of what the list shows (its filters and search), every page
 
