@@ -95,3 +95,16 @@ def test_a_page_someone_may_not_open_says_so_in_the_readers_language(client, own
 
     assert response.status_code == 403
     assert "You are not allowed to open this page." in response.content.decode()
+    # The way back is to the admin, not to the public map.
+    assert '<a class="button" href="/admin/">Back to the admin</a>' in response.content.decode()
+
+
+def test_an_owners_not_found_in_the_admin_leads_back_to_the_admin(client, owner, lot):
+    login(client, owner)
+
+    in_admin = client.get("/admin/parking/parkingsession/not-a-car/change/")
+    elsewhere = client.get("/no-such-page/")
+
+    assert in_admin.status_code == elsewhere.status_code == 404
+    assert '<a class="button" href="/admin/">' in in_admin.content.decode()
+    assert '<a class="button" href="/">' in elsewhere.content.decode()
