@@ -59,6 +59,31 @@ def owner_client(client, owner):
     return login(client, owner)
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("台北", ["臺北車站停車場", "台北101停車場"]),
+        ("臺北", ["臺北車站停車場", "台北101停車場"]),
+        ("台大 新生南路", ["國立臺灣大學停車場"]),  # words: name or address, each
+        ("台中", []),
+    ],
+)
+def test_a_lot_is_found_whether_tai_is_typed_as_tai_or_as_the_official_tai(
+    owner_client, owner, other_owner, typed, found
+):
+    # People type 台北; official names, the open data's too, write 臺北.
+    from .conftest import make_lot
+
+    make_lot(owner, name="臺北車站停車場", address="臺北市中正區北平西路3號")
+    make_lot(owner, name="台北101停車場", address="台北市信義區")
+    make_lot(owner, name="國立臺灣大學停車場", address="臺大 新生南路三段")
+    make_lot(other_owner, name="臺北他人停車場")
+
+    response = owner_client.get(LOTS, {"q": typed})
+
+    assert sorted(lot.name for lot in response.context["cl"].result_list) == sorted(found)
+
+
 def test_the_owner_sees_their_lots_with_capacity_occupancy_and_tariff(
     owner_client, lot, gates, entry_gate, other_lot
 ):

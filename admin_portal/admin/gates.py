@@ -11,7 +11,7 @@ from parking.services import TokenChanged, issue_gate_token, revoke_gate_token
 
 from ..logs import log_message
 from ..scoping import gates_for
-from .base import ScopedAdmin, confirmed
+from .base import ScopedAdmin, TaiSearch, confirmed
 from .display import lot_time
 from .filters import LotFilter
 
@@ -28,7 +28,7 @@ def token_state(gate: Gate) -> str:
 
 
 @admin.register(Gate)
-class GateAdmin(ScopedAdmin):
+class GateAdmin(TaiSearch, ScopedAdmin):
     scope = staticmethod(gates_for)
     list_display = ["name", "lot", "direction", "language", "token_hint", "token", "last_seen"]
     list_select_related = ["lot"]

@@ -13,7 +13,7 @@ from payments.providers import untakeable_prices
 
 from ..forms import LotForm, TariffForm
 from ..scoping import lots_for
-from .base import ScopedAdmin
+from .base import ScopedAdmin, TaiSearch
 from .display import lot_time
 from .gates import token_state
 
@@ -61,7 +61,7 @@ class GateInline(admin.TabularInline):
 
 
 @admin.register(Lot)
-class LotAdmin(ScopedAdmin):
+class LotAdmin(TaiSearch, ScopedAdmin):
     scope = staticmethod(lots_for)
     form = LotForm
     inlines = [TariffInline, GateInline]
