@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(describe(response))
+    return exit_status(response)
+
+
+def exit_status(response: requests.Response) -> int:
+    """0 when the gate opens, 1 when it decided to stay closed, 2 when nothing was decided."""
     if response.status_code >= 500 or response.status_code in (400, 401, 403, 413, 415, 422):
         return 2
     return 0 if response.json().get("open") else 1

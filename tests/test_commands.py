@@ -188,6 +188,12 @@ def test_simulate_gate_posts_over_http_and_prints_the_decision(live_server, entr
         "exit_granted",
     ]
 
+    # A gate that stays shut ends the command with status 1, as openlot-gate does.
+    with pytest.raises(SystemExit) as shut:
+        run("simulate_gate", "--url", live_server.url, "--token", exit_gate.token,
+            "--plate", "ABC1234")  # fmt: skip
+    assert shut.value.code == 1
+
 
 @pytest.mark.django_db(transaction=True)
 def test_simulate_gate_uploads_a_photo_file(live_server, entry_gate, tmp_path):

@@ -8,7 +8,9 @@ from parking.models import Gate, hash_token
 class Command(BaseCommand):
     help = (
         "Act as a gate camera: post a plate read to the gate API over HTTP and print the "
-        "decision. The token decides the lot and, unless --direction says, the direction."
+        "decision. The token decides the lot and, unless --direction says, the direction. "
+        "Exit status: 0 when the gate opens, 1 when it stays closed, 2 when nothing was "
+        "decided."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +35,10 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Could not reach {options['url']}: {exc}") from exc
         self.stdout.write(gate_client.describe(response))
+        # As openlot-gate: a script can tell an open gate (0) from a closed one (1) and
+        # from a call that decided nothing (2).
+        if status := gate_client.exit_status(response):
+            raise SystemExit(status)
 
     def _direction_of(self, token: str) -> str:
         gate = Gate.objects.filter(token_hash=hash_token(token)).first()
