@@ -9,7 +9,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import Router
 from ninja.security import HttpBearer
@@ -135,6 +137,17 @@ def refusal(refused: GateRefused) -> ApiError:
     )
 
 
+def body_too_large(limit: int) -> ApiError:
+    """413 with the limit, said as Django says file sizes ("64.0 KB"): a gate's developer
+    sees what to send."""
+    size = lazy(filesizeformat, str)(limit)  # in the reader's language
+    return ApiError(
+        413,
+        "body_too_large",
+        interpolate(_("The request body is too large: at most %(size)s."), {"size": size}),
+    )
+
+
 def photo_refusal(invalid: InvalidPhoto) -> ApiError:
     return ApiError(invalid.status, invalid.code, invalid.message)
 
@@ -146,7 +159,7 @@ def _form_payload(request: HttpRequest, schema, *, takes_photo: bool):
             # over the limit in a smaller body, so a gate that then sends the plate
             # without its photo knows to.
             raise photo_refusal(too_large_photo())
-        raise ApiError(413, "body_too_large", _("The request body is too large."))
+        raise body_too_large(settings.PHOTO_MAX_BYTES + 64 * 1024)
     try:
         fields, files = request.POST, request.FILES
     except MultiPartParserError as exc:
@@ -187,7 +200,7 @@ def _form_payload(request: HttpRequest, schema, *, takes_photo: bool):
 
 def _json_payload(request: HttpRequest, schema):
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.GATE_JSON_MAX_BYTES:
-        raise ApiError(413, "body_too_large", _("The request body is too large."))
+        raise body_too_large(settings.GATE_JSON_MAX_BYTES)
     try:
         data = loads_keys_once(request.body)
     except RepeatedKeys as exc:

@@ -156,6 +156,7 @@ def test_it_refuses_a_huge_body(post, lot):
 
     assert response.status_code == 413
     assert response.json()["code"] == "body_too_large"
+    assert response.json()["message"] == "The request body is too large: at most 64.0\xa0KB."
     assert_nothing_changed(lot)
 
 
