@@ -9,6 +9,7 @@ and translated when shown (`translate_stored`).
 """
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -42,6 +43,9 @@ def _interpolate(message, params) -> str:
 # worded in whichever language is active when it is finally read. (A lazy string's own
 # `%` words it at once, in the language active then.)
 interpolate = lazy(_interpolate, str)
+
+# A number of bytes as Django says file sizes ("64.0 KB", 「5.0 MB」), worded when read.
+file_size = lazy(filesizeformat, str)
 
 
 def source_text(message) -> str:

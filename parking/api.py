@@ -9,16 +9,14 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import Router
 from ninja.security import HttpBearer
 
 from config.errors import ApiError, GateErrorOut, field_error, fields_sent_twice
 from config.http import RepeatedKeys, loads_keys_once, sends_json
-from config.i18n import interpolate
+from config.i18n import file_size, interpolate
 from lots.money import format_money
 
 from . import services
@@ -140,11 +138,12 @@ def refusal(refused: GateRefused) -> ApiError:
 def body_too_large(limit: int) -> ApiError:
     """413 with the limit, said as Django says file sizes ("64.0 KB"): a gate's developer
     sees what to send."""
-    size = lazy(filesizeformat, str)(limit)  # in the reader's language
     return ApiError(
         413,
         "body_too_large",
-        interpolate(_("The request body is too large: at most %(size)s."), {"size": size}),
+        interpolate(
+            _("The request body is too large: at most %(size)s."), {"size": file_size(limit)}
+        ),
     )
 
 

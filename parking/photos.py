@@ -15,12 +15,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.template.defaultfilters import filesizeformat
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-from config.i18n import interpolate
+from config.i18n import file_size, interpolate
 
 _FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
@@ -46,10 +44,11 @@ class StoredPhoto:
 
 def too_large_photo() -> InvalidPhoto:
     """A photo file over PHOTO_MAX_BYTES, said as Django says file sizes (5 MiB: "5.0 MB")."""
-    size = lazy(filesizeformat, str)(settings.PHOTO_MAX_BYTES)  # in the reader's language
     return InvalidPhoto(
         "photo_too_large",
-        interpolate(_("The photo is larger than %(size)s."), {"size": size}),
+        interpolate(
+            _("The photo is larger than %(size)s."), {"size": file_size(settings.PHOTO_MAX_BYTES)}
+        ),
         status=413,
     )
 

@@ -110,8 +110,12 @@ class PlateSearch:
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         plate = plate_search(search_term)  # None for an empty term too
         if plate is not None:
-            found = found | queryset.filter(plate)
+            found = found | self.found_by_plate(queryset, plate)
         return found, may_have_duplicates
+
+    def found_by_plate(self, queryset, plate: Q):
+        """The rows a plate search finds (`plate`: plate_search's condition)."""
+        return queryset.filter(plate)
 
 
 class TaiSearch:

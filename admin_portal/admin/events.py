@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from parking.models import GateEvent, ParkingSession
 
 from ..scoping import gate_events_for
-from .base import PlateSearch, ReadOnlyScopedAdmin, plate_search
+from .base import PlateSearch, ReadOnlyScopedAdmin
 from .display import lot_time, money
 from .filters import LotFilter
 
@@ -39,20 +39,19 @@ class GateEventAdmin(PlateSearch, ReadOnlyScopedAdmin):
     fields = [*list_display, "car", "session_id", "read_id"]
     readonly_fields = fields
 
-    def get_search_results(self, request, queryset, search_term):
+    def found_by_plate(self, queryset, plate):
         """The decisions on the plate searched for, and every other decision on the same cars.
 
         An event keeps the plate as decided on then: a car read as 8AD3388 at the
         entry, and corrected to BAD3388 in the admin, is found by either plate, with
         its entry, its exit and any read between (they share its session).
         """
-        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        plate = plate_search(search_term)
-        if plate is not None:
-            parked = ParkingSession.objects.filter(plate).values("pk")
-            decided = found.exclude(session_id=None).values("session_id")
-            found = found | queryset.filter(Q(session_id__in=parked) | Q(session_id__in=decided))
-        return found, may_have_duplicates
+        decided = queryset.filter(plate)
+        parked = ParkingSession.objects.filter(plate).values("pk")
+        same_cars = Q(session_id__in=parked) | Q(
+            session_id__in=decided.exclude(session_id=None).values("session_id")
+        )
+        return decided | queryset.filter(same_cars)
 
     @admin.display(description=_("time"), ordering="created_at")
     def time(self, event):
